@@ -1,0 +1,230 @@
+/**
+ * Side-by-side pipeline benchmark: each pipeline of shared/notes/peers.md that Parallax can
+ * express, run with `parallax launch` and with `gst-launch-1.0`, alternately, in the same run
+ * (these 2-vCPU machines are noisy: never compare against figures from another run).
+ *
+ *   bun run bench:peer [--json FILE] [--reps N] [--only a,k1] [--exe dist/parallax]
+ *
+ * For each case: buffers/s (or bytes/s) net of start-up (the s0 time of the same tool, measured
+ * in the same run), the median over the repetitions, the ratio Parallax ÷ GStreamer, and peak
+ * RSS of each. Start-up itself is case s0.
+ */
+import { existsSync, mkdirSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { registry } from "../src/index.ts";
+import { parseLaunch } from "../src/launch/index.ts";
+
+type Case = {
+  id: string;
+  what: string;
+  gst: (n: number) => string;
+  px?: (n: number) => string;
+  /** Units of work per run (buffers, or bytes for file cases). */
+  n: number;
+  unit: "buffers" | "bytes";
+  /** Ratio the issue asks for (Parallax ÷ GStreamer). */
+  target?: number;
+  setup?: () => void;
+  /** Another command to compare with (cp for f2). */
+  other?: { name: string; cmd: () => string[] };
+};
+
+const args = process.argv.slice(2);
+const flag = (name: string) => {
+  const i = args.indexOf(name);
+  return i >= 0 ? args[i + 1] : undefined;
+};
+const REPS = Number(flag("--reps") ?? 3);
+const ONLY = flag("--only")?.split(",");
+const JSON_OUT = flag("--json");
+const EXE = flag("--exe");
+const SCALE = Number(flag("--scale") ?? 1);
+
+const dir = join(tmpdir(), "parallax-bench");
+const BIG = join(dir, "big.bin");
+const OUT = join(dir, "out.bin");
+const FILE_BYTES = 1 << 30;
+
+const ids10 = (n: number) => " ! identity".repeat(n);
+const CASES: Case[] = [
+  { id: "s0", what: "start-up + teardown (fakesrc num-buffers=1 ! fakesink)", gst: () => "fakesrc num-buffers=1 ! fakesink", n: 1, unit: "buffers" },
+  { id: "a", what: "fakesrc sizetype=empty ! fakesink", gst: (n) => `fakesrc sizetype=empty num-buffers=${n} ! fakesink`, n: 5_000_000, unit: "buffers", target: 3 },
+  { id: "k1", what: "fakesrc ! identity ×10 ! fakesink", gst: (n) => `fakesrc sizetype=empty num-buffers=${n}${ids10(10)} ! fakesink`, n: 1_000_000, unit: "buffers", target: 3 },
+  { id: "b", what: "fakesrc ! queue ! fakesink", gst: (n) => `fakesrc num-buffers=${n} ! queue ! fakesink`, n: 1_000_000, unit: "buffers", target: 2 },
+  { id: "c4", what: "fakesrc 4 KiB ! queue ! fakesink", gst: (n) => `fakesrc sizetype=fixed sizemax=4096 num-buffers=${n} ! queue ! fakesink`, n: 1_000_000, unit: "buffers", target: 2 },
+  {
+    id: "e",
+    what: "fakesrc ! tee ! 2 × (queue ! fakesink)",
+    gst: (n) => `fakesrc num-buffers=${n} ! tee name=t t. ! queue ! fakesink t. ! queue ! fakesink`,
+    n: 500_000,
+    unit: "buffers",
+    target: 2,
+  },
+  { id: "c3", what: "fakesrc 1 MiB filltype=zero ! fakesink", gst: (n) => `fakesrc sizetype=fixed sizemax=1048576 filltype=zero num-buffers=${n} ! fakesink`, n: 50_000, unit: "buffers", target: 1 },
+  {
+    id: "d1",
+    what: "videotestsrc smpte 1080p I420 ! fakesink",
+    gst: (n) => `videotestsrc pattern=smpte num-buffers=${n} ! video/x-raw,format=I420,width=1920,height=1080 ! fakesink`,
+    n: 1000,
+    unit: "buffers",
+    target: 1.5,
+  },
+  {
+    id: "d2",
+    what: "videotestsrc black 1080p I420 ! fakesink",
+    gst: (n) => `videotestsrc pattern=black num-buffers=${n} ! video/x-raw,format=I420,width=1920,height=1080 ! fakesink`,
+    n: 10000,
+    unit: "buffers",
+  },
+  {
+    id: "h1",
+    what: "audiotestsrc sine S16LE 48k stereo ! audioconvert ! F32LE ! fakesink",
+    gst: (n) =>
+      `audiotestsrc wave=sine num-buffers=${n} ! audio/x-raw,format=S16LE,rate=48000,channels=2 ! audioconvert ! audio/x-raw,format=F32LE ! fakesink`,
+    n: 100_000,
+    unit: "buffers",
+    target: 1,
+  },
+  {
+    id: "f2",
+    what: "filesrc blocksize=1MiB ! filesink, 1 GiB in page cache",
+    gst: () => `filesrc location=${BIG} blocksize=1048576 ! filesink location=${OUT}`,
+    n: FILE_BYTES,
+    unit: "bytes",
+    target: 1.15,
+    setup: () => {
+      mkdirSync(dir, { recursive: true });
+      if (!existsSync(BIG)) Bun.spawnSync(["dd", "if=/dev/urandom", `of=${BIG}`, "bs=1M", `count=${FILE_BYTES >> 20}`, "status=none"]);
+      Bun.spawnSync(["cat", BIG], { stdout: "ignore" }); // into the page cache
+    },
+    other: { name: "cp", cmd: () => ["cp", BIG, OUT] },
+  },
+];
+
+function canExpress(text: string): boolean {
+  try {
+    const ast = parseLaunch(text);
+    return ast.nodes.every((n) => n.kind !== "element" || registry.has(n.factory));
+  } catch {
+    return false;
+  }
+}
+
+function hasGst(): boolean {
+  return Bun.spawnSync(["sh", "-c", "command -v gst-launch-1.0"]).exitCode === 0;
+}
+
+type Sample = { seconds: number; rssMiB: number; ok: boolean; err?: string };
+
+function timeCmd(cmd: string[]): Sample {
+  const t0 = performance.now();
+  const r = Bun.spawnSync(cmd, { stdout: "ignore", stderr: "pipe" });
+  const seconds = (performance.now() - t0) / 1000;
+  const rssMiB = (r.resourceUsage?.maxRSS ?? 0) / 1024;
+  return { seconds, rssMiB, ok: r.exitCode === 0, err: r.exitCode === 0 ? undefined : r.stderr.toString().slice(0, 400) };
+}
+
+const pxCmd = (p: string) => (EXE ? [EXE, "launch", "-q", p] : [process.execPath, new URL("../bin/parallax.ts", import.meta.url).pathname, "launch", "-q", p]);
+const gstCmd = (p: string) => ["gst-launch-1.0", "-q", ...splitWords(p)];
+
+/** gst-launch takes the description as words; keep quoted parts together. */
+function splitWords(s: string): string[] {
+  return s.match(/"[^"]*"|\S+/g)!.map((w) => w.replace(/^"|"$/g, ""));
+}
+
+const median = (xs: number[]) => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length ? s[Math.floor(s.length / 2)]! : NaN;
+};
+
+type Row = {
+  id: string;
+  what: string;
+  unit: string;
+  n: number;
+  parallax: { rate: number; seconds: number[]; rssMiB: number } | null;
+  gstreamer: { rate: number; seconds: number[]; rssMiB: number } | null;
+  other?: { name: string; rate: number };
+  ratio: number | null;
+  target?: number;
+  met?: boolean;
+  note?: string;
+};
+
+const gst = hasGst();
+if (!gst) {
+  console.error(
+    "gst-launch-1.0 not found: install the peer with\n  apt-get install gstreamer1.0-tools gstreamer1.0-plugins-base gstreamer1.0-plugins-good\n" +
+      "running Parallax's side only.",
+  );
+}
+
+const rows: Row[] = [];
+let startPx = 0;
+let startGst = 0;
+for (const c of CASES) {
+  if (ONLY && !ONLY.includes(c.id) && c.id !== "s0") continue;
+  const n = c.id === "s0" || c.unit === "bytes" ? c.n : Math.max(1, Math.round(c.n * SCALE));
+  const pxText = (c.px ?? c.gst)(n);
+  if (!canExpress(pxText)) {
+    rows.push({ id: c.id, what: c.what, unit: c.unit, n, parallax: null, gstreamer: null, ratio: null, target: c.target, note: "Parallax lacks an element of this pipeline" });
+    continue;
+  }
+  c.setup?.();
+  const px: Sample[] = [];
+  const gs: Sample[] = [];
+  const ot: Sample[] = [];
+  for (let r = 0; r < REPS; r++) {
+    px.push(timeCmd(pxCmd(pxText)));
+    if (gst) gs.push(timeCmd(gstCmd(c.gst(n))));
+    if (c.other) ot.push(timeCmd(c.other.cmd()));
+  }
+  const failed = px.find((s) => !s.ok) ?? gs.find((s) => !s.ok);
+  const start = (tool: "px" | "gst") => (c.id === "s0" ? 0 : tool === "px" ? startPx : startGst);
+  const rate = (ss: Sample[], tool: "px" | "gst") =>
+    c.id === "s0" ? median(ss.map((s) => s.seconds)) * 1000 : n / Math.max(1e-6, median(ss.map((s) => s.seconds)) - start(tool));
+  const pxRes = { rate: rate(px, "px"), seconds: px.map((s) => s.seconds), rssMiB: Math.max(...px.map((s) => s.rssMiB)) };
+  const gsRes = gst ? { rate: rate(gs, "gst"), seconds: gs.map((s) => s.seconds), rssMiB: Math.max(...gs.map((s) => s.rssMiB)) } : null;
+  if (c.id === "s0") {
+    startPx = median(px.map((s) => s.seconds));
+    startGst = gst ? median(gs.map((s) => s.seconds)) : 0;
+  }
+  const ratio = gsRes ? (c.id === "s0" ? gsRes.rate / pxRes.rate : pxRes.rate / gsRes.rate) : null;
+  rows.push({
+    id: c.id,
+    what: c.what,
+    unit: c.id === "s0" ? "ms" : c.unit,
+    n,
+    parallax: pxRes,
+    gstreamer: gsRes,
+    other: c.other ? { name: c.other.name, rate: n / median(ot.map((s) => s.seconds)) } : undefined,
+    ratio,
+    target: c.target ?? (c.id === "s0" ? 1 : undefined),
+    met: ratio !== null && (c.target ?? (c.id === "s0" ? 1 : 0)) <= ratio,
+    note: failed ? `a run failed: ${failed.err}` : undefined,
+  });
+  if (c.unit === "bytes") rmSync(OUT, { force: true });
+}
+
+const fmt = (r: Row, v: number | undefined) => {
+  if (v === undefined || !Number.isFinite(v)) return "—";
+  if (r.unit === "ms") return `${v.toFixed(1)} ms`;
+  if (r.unit === "bytes") return `${(v / 1e9).toFixed(2)} GB/s`;
+  return v >= 1e6 ? `${(v / 1e6).toFixed(2)} M/s` : `${(v / 1e3).toFixed(1)} k/s`;
+};
+console.log(`| id | pipeline | Parallax | GStreamer | ratio | target | RSS px / gst (MiB) |`);
+console.log(`|---|---|---|---|---|---|---|`);
+for (const r of rows) {
+  const ratio = r.ratio === null ? "—" : `${r.ratio.toFixed(2)}×${r.met === false ? " ✗" : r.target ? " ✓" : ""}`;
+  const rss = r.parallax ? `${r.parallax.rssMiB.toFixed(0)} / ${r.gstreamer?.rssMiB.toFixed(0) ?? "—"}` : "—";
+  const extra = r.other ? ` (${r.other.name}: ${fmt(r, r.other.rate)})` : "";
+  console.log(
+    `| ${r.id} | ${r.what} | ${r.parallax ? fmt(r, r.parallax.rate) : r.note ?? "—"} | ${fmt(r, r.gstreamer?.rate)}${extra} | ${ratio} | ${r.target ?? ""} | ${rss} |`,
+  );
+}
+for (const r of rows) if (r.note && r.parallax) console.log(`note ${r.id}: ${r.note}`);
+if (JSON_OUT) {
+  writeFileSync(JSON_OUT, JSON.stringify({ date: new Date().toISOString(), reps: REPS, cpus: navigator.hardwareConcurrency, rows }, null, 2));
+  console.log(`wrote ${JSON_OUT}`);
+}

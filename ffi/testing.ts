@@ -1,0 +1,55 @@
+/**
+ * Test helpers for code that creates fds, mappings and child processes: resource counters read
+ * from /proc/self, and an event-loop-friendly wait for an fd to become readable (so a test
+ * never blocks its thread in poll while a child it spawned needs the loop).
+ */
+import { readdirSync, readFileSync } from "node:fs";
+import { poll, Poll } from "./fdpass.ts";
+
+/** Open fds of this process. */
+export function openFds(): number {
+  return readdirSync("/proc/self/fd").length;
+}
+
+/** Lines in /proc/self/maps (one per mapping). */
+export function mapsLines(): number {
+  return readFileSync("/proc/self/maps", "utf8").split("\n").length;
+}
+
+/** Mappings whose name contains `name` (a memfd shows as "/memfd:<name> (deleted)"). */
+export function mappingsNamed(name: string): number {
+  return readFileSync("/proc/self/maps", "utf8")
+    .split("\n")
+    .filter((l) => l.includes(name)).length;
+}
+
+/** Resident set size in bytes. */
+export function rssBytes(): number {
+  const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync("/proc/self/status", "utf8"));
+  if (m === null) throw new Error("no VmRSS in /proc/self/status");
+  return Number(m[1]) * 1024;
+}
+
+/** Resolves when `fd` is readable (or hung up); rejects after `timeoutMs`. Polls without
+ * blocking, yielding to the event loop between tries. */
+export async function readable(fd: number, timeoutMs = 5000): Promise<number> {
+  const deadline = performance.now() + timeoutMs;
+  for (;;) {
+    const ev = poll(fd, Poll.IN, 0);
+    if (ev !== 0) return ev;
+    if (performance.now() > deadline) throw new Error(`fd ${fd} not readable after ${timeoutMs} ms`);
+    await Bun.sleep(2);
+  }
+}
+
+/** Resolves true as soon as `cond()` holds, false if it still fails after `timeoutMs`. For
+ * resources the runtime releases asynchronously (Bun closes a stream's duplicate fd a few
+ * milliseconds after the stream is cancelled). */
+export async function eventually(cond: () => boolean, timeoutMs = 1000): Promise<boolean> {
+  const deadline = performance.now() + timeoutMs;
+  while (!cond()) {
+    if (performance.now() > deadline) return false;
+    await Bun.sleep(1);
+  }
+  return true;
+}

@@ -1,0 +1,109 @@
+/**
+ * `parallax launch`: the gst-launch-1.0 equivalent.
+ *
+ *   parallax launch [-v] [-q] [--dot FILE] [--json FILE] [--dry-run] "<pipeline>"
+ *
+ * Exit status: 0 at EOS; 1 when the pipeline failed while running; 2 when the description is
+ * wrong (syntax, unknown element, bad property, negotiation). Ctrl-C sends EOS so sinks finish
+ * cleanly; a second Ctrl-C stops at once.
+ */
+import { writeFileSync } from "node:fs";
+import { formatTime } from "../debug/format.ts";
+import { toDot, toJson, toText } from "../debug/dump.ts";
+import { fromLaunch } from "../graph/from-launch.ts";
+import type { Pipeline } from "../graph/pipeline.ts";
+
+/** What `parallax launch` runs when given no pipeline: a short, self-checking demo. */
+export const DEFAULT_PIPELINE =
+  "fakesrc num-buffers=100000 sizetype=fixed sizemax=4096 filltype=pattern ! tee name=t " +
+  "t. ! queue ! identity ! fakesink  t. ! queue ! fakesink";
+
+export type LaunchOptions = {
+  verbose: boolean;
+  quiet: boolean;
+  dot?: string;
+  json?: string;
+  dryRun: boolean;
+  description: string;
+};
+
+export function parseLaunchArgs(args: string[]): LaunchOptions {
+  const o: LaunchOptions = { verbose: false, quiet: false, dryRun: false, description: "" };
+  const rest: string[] = [];
+  for (let i = 0; i < args.length; i++) {
+    const a = args[i]!;
+    if (a === "-v" || a === "--verbose") o.verbose = true;
+    else if (a === "-q" || a === "--quiet") o.quiet = true;
+    else if (a === "--dry-run" || a === "-n") o.dryRun = true;
+    else if (a === "--dot") o.dot = args[++i];
+    else if (a.startsWith("--dot=")) o.dot = a.slice(6);
+    else if (a === "--json") o.json = args[++i];
+    else if (a.startsWith("--json=")) o.json = a.slice(7);
+    else if (a === "--") rest.push(...args.slice(i + 1)), (i = args.length);
+    else if (a.startsWith("-") && a.length > 1 && rest.length === 0) throw new UsageError(`unknown option ${a}`);
+    else rest.push(a);
+  }
+  // Like gst-launch, the pipeline may be given as one string or as several words.
+  o.description = rest.join(" ").trim();
+  return o;
+}
+
+export class UsageError extends Error {}
+
+export async function runLaunch(o: LaunchOptions, out = process.stdout, err = process.stderr): Promise<number> {
+  const description = o.description || DEFAULT_PIPELINE;
+  const say = (s: string) => {
+    if (!o.quiet) out.write(s + "\n");
+  };
+  if (!o.description) say(`No pipeline given: running the default one:\n  ${DEFAULT_PIPELINE}`);
+  let pipeline: Pipeline;
+  try {
+    pipeline = fromLaunch(description);
+  } catch (e) {
+    err.write(`ERROR: pipeline could not be constructed: ${(e as Error).message}\n`);
+    return 2;
+  }
+  try {
+    pipeline.prepare();
+  } catch (e) {
+    err.write(`ERROR: pipeline could not be prepared: ${(e as Error).message}\n`);
+    return 2;
+  }
+  if (o.verbose || o.dryRun) say(toText(pipeline));
+  if (o.dot) writeFileSync(o.dot, toDot(pipeline));
+  if (o.json) writeFileSync(o.json, JSON.stringify(toJson(pipeline), null, 2));
+  if (o.dryRun) {
+    pipeline.suspend();
+    return 0;
+  }
+  pipeline.bus.on("warning", (m) => err.write(`WARNING: from element ${m.source}: ${m.message}\n`));
+  if (o.verbose) {
+    pipeline.bus.on("element", (m) => say(`/${pipeline.name}/${m.source}: ${m.name} ${JSON.stringify(m.data)}`));
+  }
+  let interrupts = 0;
+  const onSigint = () => {
+    interrupts++;
+    if (interrupts === 1) {
+      say("Handling interrupt: sending EOS (press Ctrl-C again to stop at once)");
+      pipeline.sendEos();
+    } else {
+      pipeline.stop();
+    }
+  };
+  process.on("SIGINT", onSigint);
+  say("Setting pipeline to PLAYING ...");
+  const t0 = performance.now();
+  try {
+    await pipeline.run();
+    say(`Got EOS from element "${pipeline.name}".`);
+    say(`Execution ended after ${formatTime(Math.round((performance.now() - t0) * 1e6))}`);
+    if (o.json) writeFileSync(o.json, JSON.stringify(toJson(pipeline), null, 2));
+    return 0;
+  } catch (e) {
+    err.write(`ERROR: ${(e as Error).message}\n`);
+    return 1;
+  } finally {
+    process.off("SIGINT", onSigint);
+    pipeline.dispose();
+  }
+}

@@ -1,0 +1,416 @@
+/**
+ * Pipeline: a directed acyclic graph of elements, its state, its bus and its clock.
+ *
+ * States (DESIGN.md): suspended (built, nothing allocated) ⇄ idle (prepared: resources open,
+ * caps negotiated, no data flowing) ⇄ running, plus error. `prepare()` checks the graph and
+ * negotiates, `activate()` starts data flow, `pause()` stops it keeping everything in place,
+ * `suspend()` releases resources. `run()` does it all and resolves at EOS (rejects on error),
+ * leaving the pipeline suspended either way.
+ *
+ * Orchestration is async (this file); data flow is synchronous inside tasks (scheduler.ts).
+ */
+import { Bus, type ErrorMessage, type PipelineState } from "../bus.ts";
+import { Caps } from "../caps/index.ts";
+import { type Clock, systemClock } from "../clock.ts";
+import { Events } from "../events.ts";
+import { registry as defaultRegistry, type Registry } from "../registry.ts";
+import { Scheduler } from "../runtime/scheduler.ts";
+import { type Element, type ElementContext } from "./element.ts";
+import { negotiate } from "./negotiate.ts";
+import type { Pad } from "./pad.ts";
+import { Source } from "./source.ts";
+
+export class PipelineError extends Error {
+  constructor(
+    message: string,
+    readonly source: string,
+    readonly detail?: ErrorMessage,
+  ) {
+    super(message);
+    this.name = "PipelineError";
+  }
+}
+
+export type PipelineOptions = {
+  name?: string;
+  clock?: Clock;
+  registry?: Registry;
+};
+
+export class Pipeline {
+  readonly name: string;
+  readonly bus = new Bus();
+  readonly scheduler = new Scheduler();
+  readonly elements: Element[] = [];
+  clock: Clock;
+  readonly registry: Registry;
+  #state: PipelineState = "suspended";
+  #counters = new Map<string, number>();
+  #started = false;
+  #baseTime = 0;
+  #pausedAt = 0;
+  #eosSinks = new Set<Element>();
+  #firstError: ErrorMessage | null = null;
+  #waiters: { resolve: () => void; reject: (e: Error) => void }[] = [];
+
+  constructor(opts: PipelineOptions = {}) {
+    this.name = opts.name ?? "pipeline0";
+    this.clock = opts.clock ?? systemClock;
+    this.registry = opts.registry ?? defaultRegistry;
+    this.bus.on("error", (m) => {
+      this.#firstError ??= m;
+    });
+    this.scheduler.onCrash = (task, err) => {
+      const msg = err instanceof Error ? err.message : String(err);
+      this.bus.post({
+        type: "error",
+        source: task.name,
+        domain: "core",
+        message: `${task.name} crashed: ${msg}`,
+        debug: err instanceof Error ? err.stack : undefined,
+        cause: err,
+      });
+      this.#fail();
+    };
+  }
+
+  get state(): PipelineState {
+    return this.#state;
+  }
+
+  // ---- building -----------------------------------------------------------------------
+
+  /** Adds elements (their names must be unique in the pipeline). */
+  add(...els: Element[]): this {
+    for (const el of els) {
+      if (this.elements.some((e) => e.name === el.name)) {
+        throw new Error(`${this.name} already has an element named "${el.name}"`);
+      }
+      el.configure();
+      this.elements.push(el);
+    }
+    return this;
+  }
+
+  /** Creates an element by factory name and adds it. Names default to factory + counter. */
+  make(factory: string, props: Record<string, unknown> = {}, name?: string): Element {
+    const el = this.registry.make(factory, name ?? this.uniqueName(factory), props);
+    this.add(el);
+    return el;
+  }
+
+  uniqueName(factory: string): string {
+    let n = this.#counters.get(factory) ?? 0;
+    while (this.elements.some((e) => e.name === `${factory}${n}`)) n++;
+    this.#counters.set(factory, n + 1);
+    return `${factory}${n}`;
+  }
+
+  getElement(name: string): Element | undefined {
+    return this.elements.find((e) => e.name === name);
+  }
+
+  /**
+   * Links two elements (or named pads: "src_%u" requests a pad). With `caps`, a capsfilter is
+   * put between them. Returns the downstream element, so links chain.
+   */
+  link(a: Element, b: Element, opts: { caps?: string | Caps; srcPad?: string; sinkPad?: string } = {}): Element {
+    if (opts.caps !== undefined) {
+      const filter = this.make("capsfilter", { caps: opts.caps.toString() });
+      this.link(a, filter, { srcPad: opts.srcPad });
+      return this.link(filter, b, { sinkPad: opts.sinkPad });
+    }
+    const src = this.#pickPad(a, "src", opts.srcPad);
+    const sink = this.#pickPad(b, "sink", opts.sinkPad);
+    linkPads(src, sink);
+    return b;
+  }
+
+  /** Links a chain of elements in order. */
+  chain(...els: Element[]): this {
+    for (let i = 0; i + 1 < els.length; i++) this.link(els[i]!, els[i + 1]!);
+    return this;
+  }
+
+  #pickPad(el: Element, dir: "src" | "sink", name?: string): Pad {
+    if (name !== undefined) {
+      const existing = el.pad(name);
+      if (existing) return existing;
+      const t = el.meta.pads.find(
+        (p) => p.direction === dir && p.presence === "request" && (p.name === name || matchesTemplate(p.name, name)),
+      );
+      if (t) return el.requestPad(t.name, t.name === name ? undefined : name);
+      const names = el.pads.filter((p) => p.direction === dir).map((p) => p.name);
+      const req = el.meta.pads.filter((p) => p.direction === dir && p.presence === "request").map((p) => p.name);
+      throw new Error(
+        `${el.name} has no ${dir} pad "${name}" (pads: ${[...names, ...req].join(", ") || "none"})`,
+      );
+    }
+    const free = el.pads.find((p) => p.direction === dir && p.peer === null);
+    if (free) return free;
+    const t = el.meta.pads.find((p) => p.direction === dir && p.presence === "request");
+    if (t) return el.requestPad(t.name);
+    throw new Error(
+      `${el.name} (${el.factoryName}) has no free ${dir} pad to link` +
+        (el.pads.some((p) => p.direction === dir) ? " (all are linked)" : ` (it is a ${dir === "src" ? "sink" : "source"})`),
+    );
+  }
+
+  // ---- states -------------------------------------------------------------------------
+
+  /** suspended → idle: checks the graph, prepares every element, negotiates caps. */
+  prepare(): void {
+    if (this.#state !== "suspended") return;
+    this.#checkGraph();
+    this.#firstError = null;
+    this.#eosSinks.clear();
+    const ctx = this.#context();
+    const prepared: Element[] = [];
+    try {
+      for (const el of this.elements) {
+        el.ctx = ctx;
+        el.prepare();
+        prepared.push(el);
+      }
+      negotiate(this.elements);
+    } catch (err) {
+      for (const el of prepared.reverse()) safe(() => el.unprepare());
+      for (const el of this.elements) el.ctx = null;
+      throw err;
+    }
+    this.#setState("idle");
+  }
+
+  /** idle → running: data flows. Resumes where pause() stopped. */
+  activate(): void {
+    if (this.#state === "suspended") this.prepare();
+    if (this.#state !== "idle") return;
+    if (!this.#started) {
+      this.#started = true;
+      this.#baseTime = this.clock.now();
+      // Downstream first, so a sink is ready before its source pushes.
+      for (const el of [...this.elements].reverse()) {
+        el.running = true;
+        el.start();
+      }
+    } else {
+      this.#baseTime = this.clock.now() - this.#pausedAt;
+      for (const el of this.elements) el.running = true;
+    }
+    this.#setState("running");
+    this.scheduler.start();
+  }
+
+  /** running → idle: stops data flow, keeps buffers and positions. */
+  pause(): void {
+    if (this.#state !== "running") return;
+    this.scheduler.stop();
+    this.#pausedAt = this.clock.now() - this.#baseTime;
+    for (const el of this.elements) el.running = false;
+    this.#setState("idle");
+  }
+
+  /** idle or error → suspended: stops everything and releases resources. */
+  suspend(): void {
+    if (this.#state === "running") this.pause();
+    if (this.#state === "suspended") return;
+    this.scheduler.stop();
+    for (const el of this.elements) {
+      el.running = false;
+      safe(() => el.stop());
+    }
+    this.scheduler.clear();
+    for (const el of this.elements) {
+      safe(() => el.unprepare());
+      el.ctx = null;
+      for (const p of el.pads) {
+        p.eos = false;
+        p.flushing = false;
+        p.sticky.clear();
+      }
+    }
+    this.#started = false;
+    this.#setState("suspended");
+  }
+
+  /** Sends EOS from every source (Ctrl-C in `parallax launch`): sinks drain, run() resolves. */
+  sendEos(): void {
+    for (const el of this.elements) {
+      if (el instanceof Source) {
+        el.stop();
+        el.srcPad.pushEvent(Events.eos());
+      }
+    }
+    this.scheduler.kick();
+  }
+
+  /**
+   * Runs to the end: prepare, activate, wait for EOS on every sink. Rejects with a
+   * PipelineError naming the element on the first error. Leaves the pipeline suspended.
+   * Aborting (signal) sends EOS and waits for it to drain.
+   */
+  async run(opts: { signal?: AbortSignal } = {}): Promise<void> {
+    const done = this.#waitDone();
+    const onAbort = () => this.sendEos();
+    opts.signal?.addEventListener("abort", onAbort, { once: true });
+    try {
+      this.prepare();
+      this.activate();
+      if (this.#sinks().length === 0) throw new PipelineError(`${this.name} has no sink`, this.name);
+      await done;
+    } finally {
+      opts.signal?.removeEventListener("abort", onAbort);
+      this.suspend();
+    }
+  }
+
+  /** Stops at once (no EOS), releasing everything. Idempotent. */
+  stop(): void {
+    this.suspend();
+    const w = this.#waiters.splice(0);
+    for (const x of w) x.reject(new PipelineError(`${this.name} was stopped`, this.name));
+  }
+
+  /** Stops and closes the bus. */
+  dispose(): void {
+    this.suspend();
+    this.bus.close();
+  }
+
+  #waitDone(): Promise<void> {
+    return new Promise<void>((resolve, reject) => this.#waiters.push({ resolve, reject }));
+  }
+
+  #sinks(): Element[] {
+    return this.elements.filter((e) => e.pads.length > 0 && e.pads.every((p) => p.direction === "sink"));
+  }
+
+  #setState(s: PipelineState): void {
+    const old = this.#state;
+    if (old === s) return;
+    this.#state = s;
+    this.bus.post({ type: "state-changed", source: this.name, old, current: s });
+  }
+
+  #fail(): void {
+    if (this.#state === "error") return;
+    this.scheduler.stop();
+    for (const el of this.elements) {
+      el.running = false;
+      safe(() => el.stop());
+    }
+    this.#state = "error";
+    this.bus.post({ type: "state-changed", source: this.name, old: "running", current: "error" });
+    const e = this.#firstError;
+    const err = new PipelineError(
+      e ? `${e.source}: ${e.message}${e.debug ? `\n  (${e.debug})` : ""}` : `${this.name} failed`,
+      e?.source ?? this.name,
+      e ?? undefined,
+    );
+    for (const w of this.#waiters.splice(0)) w.reject(err);
+  }
+
+  #context(): ElementContext {
+    const self = this;
+    return {
+      bus: this.bus,
+      clock: this.clock,
+      scheduler: this.scheduler,
+      get baseTime() {
+        return self.#baseTime;
+      },
+      runningTime: () => this.clock.now() - this.#baseTime,
+      sinkEos: (el) => {
+        if (this.#firstError !== null) return;
+        this.#eosSinks.add(el);
+        if (this.#eosSinks.size >= this.#sinks().length) {
+          this.bus.post({ type: "eos", source: this.name });
+          for (const w of this.#waiters.splice(0)) w.resolve();
+        }
+      },
+      failed: () => {
+        // Defer so the element's own call stack unwinds first.
+        queueMicrotask(() => this.#fail());
+      },
+    };
+  }
+
+  #checkGraph(): void {
+    if (this.elements.length === 0) throw new PipelineError(`${this.name} is empty`, this.name);
+    for (const el of this.elements) {
+      for (const p of el.pads) {
+        if (p.peer && !this.elements.includes(p.peer.element)) {
+          throw new PipelineError(
+            `${p.path} is linked to ${p.peer.path}, which is not in ${this.name}: add it first`,
+            el.name,
+          );
+        }
+        if (!p.peer && p.template.presence === "always") {
+          throw new PipelineError(
+            `${p.path} is not linked: every ${p.direction} pad of ${el.name} must be linked ` +
+              `(link it, or remove ${el.name})`,
+            el.name,
+          );
+        }
+      }
+    }
+    const cycle = findCycle(this.elements);
+    if (cycle) {
+      throw new PipelineError(
+        `the pipeline has a cycle: ${cycle.join(" → ")}; pipelines must be acyclic (break the loop)`,
+        cycle[0]!,
+      );
+    }
+  }
+}
+
+export function linkPads(src: Pad, sink: Pad): void {
+  if (src.direction !== "src" || sink.direction !== "sink") {
+    throw new Error(`cannot link ${src.path} (${src.direction}) to ${sink.path} (${sink.direction}): link a src pad to a sink pad`);
+  }
+  if (src.peer) throw new Error(`${src.path} is already linked to ${src.peer.path}`);
+  if (sink.peer) throw new Error(`${sink.path} is already linked to ${sink.peer.path}`);
+  if (src.element === sink.element) throw new Error(`cannot link ${src.element.name} to itself`);
+  src.peer = sink;
+  sink.peer = src;
+}
+
+function matchesTemplate(template: string, name: string): boolean {
+  const re = new RegExp("^" + template.replace(/%[ud]/, "\\d+").replace(/%s/, ".+") + "$");
+  return re.test(name);
+}
+
+function findCycle(elements: Element[]): string[] | null {
+  const color = new Map<Element, number>();
+  const stack: Element[] = [];
+  const visit = (e: Element): string[] | null => {
+    color.set(e, 1);
+    stack.push(e);
+    for (const p of e.pads) {
+      if (p.direction !== "src" || !p.peer) continue;
+      const n = p.peer.element;
+      const c = color.get(n) ?? 0;
+      if (c === 1) return [...stack.slice(stack.indexOf(n)), n].map((x) => x.name);
+      if (c === 0) {
+        const r = visit(n);
+        if (r) return r;
+      }
+    }
+    stack.pop();
+    color.set(e, 2);
+    return null;
+  };
+  for (const e of elements) if (!color.get(e)) {
+    const r = visit(e);
+    if (r) return r;
+  }
+  return null;
+}
+
+function safe(fn: () => void): void {
+  try {
+    fn();
+  } catch {
+    // Teardown goes on for the other elements; the first error was already reported.
+  }
+}

@@ -1,0 +1,71 @@
+/**
+ * ABI: every layout and constant that TypeScript hard-codes for a C shim is checked here
+ * against the shim's own getters (sizeof/offsetof/#define values as the compiler saw them).
+ * A mismatch means a wrapper reads or writes the wrong bytes: fix the TS constant (or the C
+ * struct) before anything else.
+ */
+import { describe, expect, test } from "bun:test";
+import * as fdpass from "../ffi/fdpass.ts";
+import * as memfd from "../ffi/memfd.ts";
+import * as uring from "../ffi/uring.ts";
+
+/** The TS side's constants, widened to plain numbers for comparison with the C getters. */
+function ts(layout: object): Record<string, number> {
+  return layout as Record<string, number>;
+}
+
+describe("memfd shim", () => {
+  test("seal and protection constants", () => {
+    const r = memfd.raw;
+    expect(ts(memfd.Seal)).toEqual({
+      SEAL: r.px_memfd_const_seal_seal(),
+      SHRINK: r.px_memfd_const_seal_shrink(),
+      GROW: r.px_memfd_const_seal_grow(),
+      WRITE: r.px_memfd_const_seal_write(),
+    });
+    expect(ts(memfd.Prot)).toEqual({ READ: r.px_memfd_const_prot_read(), WRITE: r.px_memfd_const_prot_write() });
+  });
+});
+
+describe("fdpass shim", () => {
+  const r = fdpass.raw;
+  test("struct px_recv_info", () => {
+    expect(ts(fdpass.RECV_INFO)).toEqual({ size: r.px_recv_info_size(), nfds: r.px_recv_info_nfds_offset(), flags: r.px_recv_info_flags_offset() });
+  });
+  test("limits", () => {
+    expect(fdpass.MAX_FDS).toBe(r.px_fdpass_max_fds());
+    expect(fdpass.SUN_PATH_MAX).toBe(r.px_sun_path_max());
+  });
+  test("flag constants", () => {
+    expect(ts(fdpass.Msg)).toEqual({ TRUNC: r.px_fdpass_const_msg_trunc(), CTRUNC: r.px_fdpass_const_msg_ctrunc(), DONTWAIT: r.px_fdpass_const_msg_dontwait() });
+    expect(ts(fdpass.Poll)).toEqual({ IN: r.px_fdpass_const_pollin(), OUT: r.px_fdpass_const_pollout(), ERR: r.px_fdpass_const_pollerr(), HUP: r.px_fdpass_const_pollhup() });
+    expect(ts(fdpass.Efd)).toEqual({ NONBLOCK: r.px_fdpass_const_efd_nonblock(), SEMAPHORE: r.px_fdpass_const_efd_semaphore() });
+  });
+});
+
+describe("uring shim", () => {
+  const r = uring.raw;
+  test("struct px_cqe", () => {
+    expect(ts(uring.CQE)).toEqual({
+      size: r.px_uring_cqe_size(),
+      userData: r.px_uring_cqe_user_data_offset(),
+      res: r.px_uring_cqe_res_offset(),
+      flags: r.px_uring_cqe_flags_offset(),
+    });
+  });
+  test("struct px_io", () => {
+    expect(ts(uring.IO)).toEqual({
+      size: r.px_uring_io_size(),
+      addr: r.px_uring_io_addr_offset(),
+      offset: r.px_uring_io_offset_offset(),
+      userData: r.px_uring_io_user_data_offset(),
+      fd: r.px_uring_io_fd_offset(),
+      len: r.px_uring_io_len_offset(),
+      op: r.px_uring_io_op_offset(),
+      rwFlags: r.px_uring_io_rw_flags_offset(),
+    });
+  });
+  test("operation codes", () => {
+    expect(ts(uring.Op)).toEqual({ READ: r.px_uring_const_op_read(), WRITE: r.px_uring_const_op_write() });
+  });
+});
