@@ -11,9 +11,9 @@
  *    non-empty results, skipping a result already covered by an earlier one. The default order
  *    follows `this` (GST_CAPS_INTERSECT_FIRST); `"zig-zag"` gives gst_caps_intersect's
  *    default order, which interleaves both sides' preferences;
- *  - `isSubset` holds when each structure of `this` is a subset of some single structure of
- *    the superset (coverage by a union of several structures is not detected, as in
- *    GStreamer);
+ *  - `isSubset` holds when each structure of `this` is a subset of some structure of the
+ *    superset; a structure with lists may also be covered element by element by several
+ *    (GStreamer misses that), but a range split across structures is not detected;
  *  - `fixate` keeps the first structure and narrows every field to one setting;
  *  - `simplify` removes structures covered by others and merges structures that differ in
  *    one field; unlike gst_caps_simplify it keeps the preference order.
@@ -24,12 +24,14 @@
  */
 
 import { parseCaps } from "./parse.ts";
-import { Structure, mergeStructures } from "./structure.ts";
+import { Structure, mergeStructures, splitOnFirstList } from "./structure.ts";
 import type { Value } from "./value.ts";
 
 export type IntersectMode = "first" | "zig-zag";
 
 const PARSE_CACHE_LIMIT = 512;
+/** How many list-element pieces `isSubset` may try before answering "not a subset". */
+const SUBSET_SPLIT_LIMIT = 256;
 /** How many structure-pair reasons `explainMismatch` lists before summarising the rest. */
 const EXPLAIN_LIMIT = 6;
 
@@ -140,14 +142,17 @@ export class Caps {
     return false;
   }
 
-  /** this ⊆ superset: every structure of `this` is inside some structure of `superset`. */
+  /**
+   * this ⊆ superset: every structure of `this` is inside some structure of `superset`, or, when
+   * it has list fields, each of its list elements is (so `format={ I420, NV12 }` is inside
+   * `format=I420; format=NV12`, which gst_caps_is_subset misses). A range split across several
+   * superset structures is still not detected, as in GStreamer.
+   */
   isSubset(superset: Caps): boolean {
     if (this.isEmpty() || superset.#any) return true;
     if (this.#any || superset.isEmpty()) return false;
-    outer: for (const s of this.structures) {
-      for (const sup of superset.structures) if (s.isSubset(sup)) continue outer;
-      return false;
-    }
+    const budget = { pieces: SUBSET_SPLIT_LIMIT };
+    for (const s of this.structures) if (!structureInside(s, superset.structures, budget)) return false;
     return true;
   }
 
@@ -267,6 +272,17 @@ export class Caps {
     }
     return this.#text;
   }
+}
+
+/** s ⊆ the union of `supers`, splitting s on its list fields while the budget lasts. */
+function structureInside(s: Structure, supers: readonly Structure[], budget: { pieces: number }): boolean {
+  for (const sup of supers) if (s.isSubset(sup)) return true;
+  if (supers.length < 2) return false;
+  const pieces = splitOnFirstList(s);
+  if (pieces === null || budget.pieces < pieces.length) return false;
+  budget.pieces -= pieces.length;
+  for (const p of pieces) if (!structureInside(p, supers, budget)) return false;
+  return true;
 }
 
 /** Appends s unless it is null or already covered by a structure in `out`. */

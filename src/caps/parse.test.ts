@@ -74,6 +74,8 @@ const spellings: [string, string][] = [
   ['x/y, s="a\\\\b", t="\\q", u="é", v="\\303\\251\\303\\251"', 'x/y, s=(string)"a\\\\b", t=(string)q, u=(string)"\\303\\251", v=(string)"\\303\\251\\303\\251"'],
   ["x/y, a=(int)\"5\"", "x/y, a=(int)5"],
   ["x/y, a=[ 5, 5 ]", "x/y, a=(int)[ 5, 5 ]"],
+  // GStreamer prints doubles with 17 significant digits; they read back to the same double.
+  ["x/y, e=(double)0.10000000000000001, f=(double)[ 0.10000000000000001, 1 ]", "x/y, e=(double)0.1, f=(double)[ 0.1, 1 ]"],
 ];
 
 describe("round trip", () => {
@@ -221,6 +223,7 @@ const errors: [string, number, RegExp, RegExp | null][] = [
   ["video/x-raw(memory:memfd", 11, /unterminated caps features/, /close the features/],
   ["video/x-raw(memfd)", 12, /caps feature "memfd" must look like/, /memory:SystemMemory/],
   ["video/x-raw(memory:memfd,)", 25, /expected a caps feature/, null],
+  ["video/x-raw(memory:memfd meta:Overlay)", 25, /expected ',' or '\)' in caps features, found 'm'/, null],
   ["video/x-raw(ANY, memory:memfd)", 12, /cannot be combined/, /ANY alone/],
   ["video/x-raw;;audio/x-raw", 12, /expected a media type such as video\/x-raw, found ';'/, /remove the extra ';'/],
   ["1video/x-raw", 0, /media type "1video\/x-raw" must start with a letter/, null],

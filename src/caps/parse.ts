@@ -26,7 +26,7 @@
 
 import { FEATURES_ANY, featureNameProblem, normaliseFeatures } from "./features.ts";
 import { isSimpleChar } from "./format.ts";
-import { type Fraction, fraction, fractionFromNumber } from "./fraction.ts";
+import { type Fraction, fraction, fractionFromNumber, isFraction } from "./fraction.ts";
 import { type FieldEntry, type Structure, makeStructure } from "./structure.ts";
 import {
   DoubleRange,
@@ -251,10 +251,10 @@ class Parser {
         const problem = featureNameProblem(name);
         if (problem !== null) this.fail(problem, "features look like memory:SystemMemory or meta:SomeMeta", start);
       }
+      if (c !== 41 /* ) */ && c !== 44) this.fail(`expected ',' or ')' in caps features, found ${this.here()}`);
       list.push(name);
       this.pos++;
-      if (c === 41 /* ) */) break;
-      if (c !== 44) this.fail(`expected ',' or ')' in caps features, found ${this.here()}`, null, this.pos - 1);
+      if (c === 41) break;
     }
     try {
       return normaliseFeatures(list);
@@ -446,8 +446,7 @@ class Parser {
       const acc: NumberFlags = { flags: 0 };
       const v = this.value(type, acc, field);
       if (typeof v === "number") items.push({ v, kind: acc.flags & SAW_DOUBLE ? "double" : "int", at });
-      else if (typeof v === "object" && !(v instanceof ValueList) && !(v instanceof IntRange) &&
-        !(v instanceof DoubleRange) && !(v instanceof FractionRange)) items.push({ v, kind: "fraction", at });
+      else if (isFraction(v)) items.push({ v, kind: "fraction", at });
       else if (typeof v === "object") this.fail("a range bound cannot be a range or a list", null, at);
       else this.fail(`range bounds must be numbers or fractions, not ${JSON.stringify(v)}`, "use a list '{ a, b }' for a set of strings", at);
       this.ws();

@@ -1,7 +1,7 @@
 import { describe, expect, test } from "bun:test";
 import { fraction } from "./fraction.ts";
 import { parseCaps } from "./parse.ts";
-import { Structure, mergeStructures } from "./structure.ts";
+import { Structure, mergeStructures, splitOnFirstList } from "./structure.ts";
 import { DoubleRange, FractionRange, IntRange, ValueList } from "./value.ts";
 
 const s = (text: string): Structure => {
@@ -241,6 +241,17 @@ describe("mergeStructures", () => {
     expect(mergeStructures(s("x/y, a=1"), s("z/w, a=2"))).toBeNull();
     expect(mergeStructures(s("x/y(memory:memfd), a=1"), s("x/y, a=2"))).toBeNull();
     expect(mergeStructures(s("x/y, a=(int)1"), s("x/y, a=(double)2"))).toBeNull();
+  });
+});
+
+describe("splitOnFirstList", () => {
+  test("one structure per element of the first list field", () => {
+    const parts = splitOnFirstList(s("x/y(memory:memfd), w=1, f={ a, [ 1, 2 ] }, g={ c, d }"));
+    expect(parts!.map(String)).toEqual([
+      "x/y(memory:memfd), w=(int)1, f=(string)a, g=(string){ c, d }",
+      "x/y(memory:memfd), w=(int)1, f=(int)[ 1, 2 ], g=(string){ c, d }",
+    ]);
+    expect(splitOnFirstList(s("x/y, w=[ 1, 2 ]"))).toBeNull();
   });
 });
 

@@ -332,6 +332,25 @@ export function mergeStructures(a: Structure, b: Structure): Structure | null {
   return makeStructure(a.name, a.features, Object.freeze(fields));
 }
 
+/**
+ * The structures that together hold exactly what `s` holds, one per element of its first
+ * list-valued field (`format={ I420, NV12 }` -> `format=I420` and `format=NV12`); null when no
+ * field holds a list. Used to test a structure against the union of several structures.
+ */
+export function splitOnFirstList(s: Structure): Structure[] | null {
+  const fields = s.entries();
+  for (let i = 0; i < fields.length; i++) {
+    const f = fields[i]!;
+    if (!(f.value instanceof ValueList)) continue;
+    return f.value.values.map((e) => {
+      const copy = fields.slice();
+      copy[i] = { name: f.name, value: e, kind: f.kind };
+      return makeStructure(s.name, s.features, Object.freeze(copy));
+    });
+  }
+  return null;
+}
+
 function featuresText(f: Features): string {
   return f === null ? "(memory:SystemMemory)" : formatFeatures(f);
 }
@@ -372,7 +391,7 @@ function allSimple(s: string): boolean {
 
 function checkPreferred(field: string, v: Value): Preferred {
   if (typeof v === "number" || typeof v === "string" || typeof v === "boolean") return v;
-  if (isFixedValue(v) && isFraction(v)) return checkValue(v) as Preferred;
+  if (isFraction(v)) return checkValue(v) as Preferred;
   throw new TypeError(
     `preferred value for field "${field}" must be a single setting (number, string, boolean or ` +
       "fraction), not a range or a list",
@@ -414,7 +433,7 @@ function typed(field: string, value: Value, type?: FieldType | NumKind): { value
     case "fraction": {
       const out = elements.map((e) => {
         if (typeof e === "number") return fractionFromNumber(e);
-        if (e instanceof FractionRange || (isFixedValue(e) && isFraction(e))) return e;
+        if (e instanceof FractionRange || isFraction(e)) return e;
         return bad(e, "fraction fields take fraction(n, d), numbers and FractionRange");
       });
       return { value: v instanceof ValueList ? new ValueList(out) : out[0]!, kind: "int" };

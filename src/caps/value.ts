@@ -239,7 +239,7 @@ export function sameValue(a: Value, b: Value): boolean {
     for (let i = 0; i < a.values.length; i++) if (!sameValue(a.values[i]!, b.values[i]!)) return false;
     return true;
   }
-  return isFraction(b) && !isRange(b) && !(b instanceof ValueList) && fractionsEqual(a, b);
+  return isFraction(b) && fractionsEqual(a, b);
 }
 
 /* ------------------------------------------------------------------------------------------ */
@@ -270,25 +270,28 @@ export function valuesIntersect(a: Value, ka: NumKind, b: Value, kb: NumKind): b
 }
 
 function intersectList(list: ValueList, lk: NumKind, other: Value, ok: NumKind, swapped: boolean): Value | undefined {
-  let first: Value | undefined;
-  let more: Value[] | undefined;
-  for (const e of list.values) {
+  const acc: { first: Value | undefined; more: Value[] | undefined } = { first: undefined, more: undefined };
+  const values = list.values;
+  for (let i = 0; i < values.length; i++) {
+    const e = values[i]!;
     const r = swapped ? intersectValues(other, ok, e, lk) : intersectValues(e, lk, other, ok);
     if (r === undefined) continue;
-    const parts = r instanceof ValueList ? r.values : [r];
-    for (const p of parts) {
-      if (first === undefined) {
-        first = p;
-        continue;
-      }
-      if (sameValue(first, p)) continue;
-      if (more === undefined) more = [first];
-      else if (more.some((m) => sameValue(m, p))) continue;
-      more.push(p);
-    }
+    if (r instanceof ValueList) for (const p of r.values) addDistinct(acc, p);
+    else addDistinct(acc, r);
   }
-  if (more !== undefined) return new ValueList(more);
-  return first;
+  if (acc.more !== undefined) return new ValueList(acc.more);
+  return acc.first;
+}
+
+function addDistinct(acc: { first: Value | undefined; more: Value[] | undefined }, p: Value): void {
+  if (acc.first === undefined) {
+    acc.first = p;
+    return;
+  }
+  if (sameValue(acc.first, p)) return;
+  if (acc.more === undefined) acc.more = [acc.first];
+  else for (const m of acc.more) if (sameValue(m, p)) return;
+  acc.more.push(p);
 }
 
 function intersectScalars(a: Value, ka: NumKind, b: Value, kb: NumKind): Value | undefined {
@@ -388,10 +391,7 @@ function rangeInValue(a: IntRange | DoubleRange | FractionRange, b: Value, kb: N
   if (b instanceof FractionRange) {
     return compareFractions(a.min, b.min) >= 0 && compareFractions(a.max, b.max) <= 0;
   }
-  return (
-    isFraction(b) && !isRange(b) && !(b instanceof ValueList) &&
-    fractionsEqual(a.min, a.max) && fractionsEqual(a.min, b)
-  );
+  return isFraction(b) && fractionsEqual(a.min, a.max) && fractionsEqual(a.min, b);
 }
 
 /** Whether the union of a list's elements covers a range (no single element does). */
@@ -408,7 +408,7 @@ function rangeCoveredByList(a: IntRange | DoubleRange | FractionRange, list: Val
   const spans: [Fraction, Fraction][] = [];
   for (const e of list.values) {
     if (e instanceof FractionRange) spans.push([e.min, e.max]);
-    else if (isFraction(e) && !isRange(e) && !(e instanceof ValueList)) spans.push([e, e]);
+    else if (isFraction(e)) spans.push([e, e]);
   }
   return spansCover(a.min, a.max, spans, compareFractions);
 }
