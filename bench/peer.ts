@@ -117,15 +117,26 @@ function hasGst(): boolean {
 
 type Sample = { seconds: number; rssMiB: number; ok: boolean; err?: string };
 
+// Peak RSS per child comes from GNU time (Bun's resourceUsage reports the maximum over all
+// children so far, which mixes the two tools up).
+const GNU_TIME = existsSync("/usr/bin/time") ? "/usr/bin/time" : null;
+
 function timeCmd(cmd: string[]): Sample {
+  const full = GNU_TIME ? [GNU_TIME, "-f", "@@rss=%M", ...cmd] : cmd;
   const t0 = performance.now();
-  const r = Bun.spawnSync(cmd, { stdout: "ignore", stderr: "pipe" });
+  const r = Bun.spawnSync(full, { stdout: "ignore", stderr: "pipe" });
   const seconds = (performance.now() - t0) / 1000;
-  const rssMiB = (r.resourceUsage?.maxRSS ?? 0) / 1024;
-  return { seconds, rssMiB, ok: r.exitCode === 0, err: r.exitCode === 0 ? undefined : r.stderr.toString().slice(0, 400) };
+  const err = r.stderr.toString();
+  const m = /@@rss=(\d+)/.exec(err);
+  const rssMiB = m ? Number(m[1]) / 1024 : NaN;
+  return { seconds, rssMiB, ok: r.exitCode === 0, err: r.exitCode === 0 ? undefined : err.slice(0, 400) };
 }
 
-const pxCmd = (p: string) => (EXE ? [EXE, "launch", "-q", p] : [process.execPath, new URL("../bin/parallax.ts", import.meta.url).pathname, "launch", "-q", p]);
+// The compiled executable is what users run; fall back to running from source.
+const DIST = new URL("../dist/parallax", import.meta.url).pathname;
+const PX = EXE ?? (existsSync(DIST) ? DIST : null);
+const pxCmd = (p: string) => (PX ? [PX, "launch", "-q", p] : [process.execPath, new URL("../bin/parallax.ts", import.meta.url).pathname, "launch", "-q", p]);
+console.log(`parallax: ${PX ?? "bun bin/parallax.ts (run bun run build to bench the compiled executable)"}`);
 const gstCmd = (p: string) => ["gst-launch-1.0", "-q", ...splitWords(p)];
 
 /** gst-launch takes the description as words; keep quoted parts together. */

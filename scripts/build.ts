@@ -57,7 +57,8 @@ function buildExecutable(): void {
     return;
   }
   mkdirSync(join(ROOT, "dist"), { recursive: true });
-  run([process.execPath, "build", "--compile", ENTRY, "--outfile", OUTFILE]);
+  // --bytecode: pre-compiled JavaScriptCore bytecode halves start-up (no parsing at launch).
+  run([process.execPath, "build", "--compile", "--bytecode", "--format=esm", ENTRY, "--outfile", OUTFILE]);
 }
 
 buildShims();

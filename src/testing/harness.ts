@@ -22,7 +22,7 @@ import { Element, type ElementContext, NO_PROPERTIES, template } from "../graph/
 import type { Pad } from "../graph/pad.ts";
 import { linkPads } from "../graph/pipeline.ts";
 import { registry } from "../registry.ts";
-import { Scheduler } from "../runtime/scheduler.ts";
+import { Scheduler, Step, Task } from "../runtime/scheduler.ts";
 
 class Feeder extends Element {
   static override meta = {
@@ -73,11 +73,17 @@ export class Harness {
   eos = false;
   failed = false;
   #baseTime = 0;
+  /**
+   * The task that test pushes run on, as a source's streaming task would: an element can block
+   * it (a full queue, a sync sink waiting for the clock). `blocked` says whether it is.
+   */
+  readonly pushTask: Task;
 
   /** Wraps an element (or creates one by factory name with properties). */
   constructor(element: Element | string, props: Record<string, unknown> = {}) {
     this.element = typeof element === "string" ? registry.make(element, element + "0", props) : element.configure();
     this.bus.on("*", (m) => this.messages.push(m));
+    this.pushTask = new Task(this.scheduler, "harness-push", () => Step.WAIT);
     const el = this.element;
     const sink = el.pads.find((p) => p.direction === "sink");
     if (sink) linkPads(this.feeder.pads[0]!, sink);
@@ -126,14 +132,29 @@ export class Harness {
     return ok;
   }
 
-  /** Pushes a buffer into the element's sink pad; the element takes it. */
+  /** Pushes a buffer into the element's sink pad, on `pushTask`; the element takes it. */
   push(buf: Buffer | Uint8Array | string): FlowReturn {
     const b = buf instanceof Buffer ? buf : typeof buf === "string" ? Buffer.fromString(buf) : Buffer.wrap(buf);
-    return this.feeder.pads[0]!.push(b);
+    return this.#onPushTask(() => this.feeder.pads[0]!.push(b));
   }
 
   pushEvent(ev: Event): boolean {
-    return this.feeder.pads[0]!.pushEvent(ev);
+    return this.#onPushTask(() => this.feeder.pads[0]!.pushEvent(ev));
+  }
+
+  /** True while the element keeps the pushing task blocked (backpressure, clock wait). */
+  get blocked(): boolean {
+    return this.pushTask.blockers > 0;
+  }
+
+  #onPushTask<T>(fn: () => T): T {
+    const prev = this.scheduler.current;
+    this.scheduler.current = this.pushTask;
+    try {
+      return fn();
+    } finally {
+      this.scheduler.current = prev;
+    }
   }
 
   /** Sends an event upstream from the output side (as a downstream element would). */
