@@ -40,6 +40,21 @@ describe("parallax launch", () => {
     expect(r.out).not.toContain("Got EOS");
   }, 20000);
 
+  test("-v prints negotiated caps and --dot/--json write graph dumps", async () => {
+    const dir = (await import("node:os")).tmpdir();
+    const dot = `${dir}/px-cli-${process.pid}.dot`;
+    const json = `${dir}/px-cli-${process.pid}.json`;
+    const r = await run("launch", "-v", "--dot", dot, "--json", json, "fakesrc num-buffers=3 ! audio/x-raw,rate=48000,channels=2 ! fakesink");
+    expect(r.code).toBe(0);
+    expect(r.out).toContain("fakesrc0.src → capsfilter0.sink: audio/x-raw, rate=(int)48000, channels=(int)2");
+    const dotText = await Bun.file(dot).text();
+    expect(dotText).toContain('"capsfilter0" -> "fakesink0"');
+    const graph = JSON.parse(await Bun.file(json).text());
+    expect(graph.links.at(-1).buffers).toBe(3);
+    (await import("node:fs")).rmSync(dot);
+    (await import("node:fs")).rmSync(json);
+  }, 20000);
+
   test("a misspelt element exits 2 with a caret and a suggestion", async () => {
     const r = await run("launch", "fakesrc ! fakesnk");
     expect(r.code).toBe(2);
