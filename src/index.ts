@@ -24,6 +24,7 @@ export { parseLaunch, SourceError } from "./launch/index.ts";
 export { registry, Registry, UnknownElementError } from "./registry.ts";
 export { fromLaunch };
 export * from "../elements/index.ts";
+export * from "./typed/index.ts";
 
 /** Builds a pipeline from a gst-launch-style string (not started: call run()). */
 export function launch(description: string, opts?: PipelineOptions) {

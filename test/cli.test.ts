@@ -88,10 +88,22 @@ describe("parallax launch", () => {
       stdout: "pipe",
       stderr: "pipe",
     });
-    await new Promise((r) => setTimeout(r, 700));
+    // Wait until it is really running (start-up time varies with load), then interrupt.
+    const reader = p.stdout.getReader();
+    let out = "";
+    while (!out.includes("PLAYING")) {
+      const { value, done } = await reader.read();
+      if (done) break;
+      out += new TextDecoder().decode(value);
+    }
+    await new Promise((r) => setTimeout(r, 100));
     p.kill("SIGINT");
-    const [out, code] = await Promise.all([new Response(p.stdout).text(), p.exited]);
-    expect(code).toBe(0);
+    for (;;) {
+      const { value, done } = await reader.read();
+      if (done) break;
+      out += new TextDecoder().decode(value);
+    }
+    expect(await p.exited).toBe(0);
     expect(out).toContain("Got EOS");
   }, 20000);
 
