@@ -7,9 +7,10 @@ import { inspectElement, inspectList } from "../src/cli/inspect.ts";
 import { parseLaunchArgs, runLaunch, UsageError } from "../src/cli/launch.ts";
 import { registry } from "../src/index.ts";
 import { roleMain } from "../src/cli/roles.ts";
+import "../src/isolation/role.ts";
 
 const USAGE = `usage:
-  parallax launch [-v] [-q] [--dot FILE] [--json FILE] [--dry-run] "<pipeline>"
+  parallax launch [-v] [-q] [--dot FILE] [--json FILE] [--dry-run] [--isolate[=PATTERNS]] "<pipeline>"
   parallax inspect [element]
   parallax --version`;
 

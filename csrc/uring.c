@@ -140,6 +140,50 @@ int px_uring_submit_and_reap(struct io_uring *ring, uint32_t wait_nr, struct px_
   return px_uring_reap(ring, out, max);
 }
 
+/* Queues a read (op PX_OP_READ) or write (PX_OP_WRITE) like px_uring_prep_read/_write, with
+ * IOSQE_* `sqe_flags` (IOSQE_ASYNC hands the I/O to the kernel's worker threads instead of
+ * trying it inline, so it overlaps with this thread's work). 0, -EBUSY if the SQ is full,
+ * -EINVAL for an unknown op. */
+int px_uring_prep_rw(struct io_uring *ring, uint32_t op, int fd, void *buf, uint32_t len,
+                     int64_t offset, uint64_t user_data, uint32_t sqe_flags) {
+  if (op != PX_OP_READ && op != PX_OP_WRITE) return -EINVAL;
+  struct io_uring_sqe *sqe = io_uring_get_sqe(ring);
+  if (sqe == NULL) return -EBUSY;
+  if (op == PX_OP_READ)
+    io_uring_prep_read(sqe, fd, buf, len, (uint64_t)offset);
+  else
+    io_uring_prep_write(sqe, fd, buf, len, (uint64_t)offset);
+  io_uring_sqe_set_flags(sqe, sqe_flags);
+  io_uring_sqe_set_data64(sqe, user_data);
+  return 0;
+}
+
+/* Completions ready to reap now (no system call). */
+int px_uring_cq_ready(struct io_uring *ring) { return (int)io_uring_cq_ready(ring); }
+
+/* Has the kernel add 1 to eventfd `efd` for each completion (io_uring_register_eventfd).
+ * 0 or -errno. */
+int px_uring_register_eventfd(struct io_uring *ring, int efd) {
+  return io_uring_register_eventfd(ring, efd);
+}
+
+/* Stops eventfd notifications. 0 or -errno. */
+int px_uring_unregister_eventfd(struct io_uring *ring) { return io_uring_unregister_eventfd(ring); }
+
+/* Turns eventfd notifications on or off without a system call (IORING_CQ_EVENTFD_DISABLED).
+ * 0 or -errno (-EOPNOTSUPP on kernels without the flag). */
+int px_uring_cq_eventfd_toggle(struct io_uring *ring, int on) {
+  return io_uring_cq_eventfd_toggle(ring, on != 0);
+}
+
+/* Caps the kernel worker threads that run this ring's IOSQE_ASYNC work: `bounded` for regular
+ * file I/O, `unbounded` for sockets and pipes (0 leaves a limit as it is). One bounded worker
+ * keeps async reads on one core, leaving the other to this thread. 0 or -errno. */
+int px_uring_set_max_workers(struct io_uring *ring, uint32_t bounded, uint32_t unbounded) {
+  unsigned int vals[2] = {bounded, unbounded};
+  return io_uring_register_iowq_max_workers(ring, vals);
+}
+
 /* Free SQE slots right now. */
 int px_uring_sq_space_left(struct io_uring *ring) { return (int)io_uring_sq_space_left(ring); }
 
@@ -158,3 +202,4 @@ int px_uring_io_op_offset(void) { return (int)offsetof(struct px_io, op); }
 int px_uring_io_rw_flags_offset(void) { return (int)offsetof(struct px_io, rw_flags); }
 int px_uring_const_op_read(void) { return PX_OP_READ; }
 int px_uring_const_op_write(void) { return PX_OP_WRITE; }
+int px_uring_const_iosqe_async(void) { return IOSQE_ASYNC; }

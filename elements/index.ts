@@ -14,6 +14,13 @@ import { FileSrc } from "./io/filesrc.ts";
 import { FakeSink } from "./testing/fakesink.ts";
 import { FakeSrc } from "./testing/fakesrc.ts";
 import { Identity } from "./testing/identity.ts";
+import { flowCatalog } from "./flow/catalog.ts";
+import { ioCatalog } from "./io/catalog.ts";
+import { testingCatalog } from "./testing/catalog.ts";
+import { timingElements } from "./timing/index.ts";
+import { transformElements } from "./transform/index.ts";
+import { videoElements } from "./video/index.ts";
+import { audioElements } from "./audio/index.ts";
 
 export const builtinElements: ElementClass[] = [
   FakeSrc,
@@ -29,5 +36,9 @@ export const builtinElements: ElementClass[] = [
 ];
 
 registry.register(...builtinElements);
+// Catalog I (issue 6): non-media testing, io, flow, transform and timing elements.
+registry.register(...testingCatalog, ...ioCatalog, ...flowCatalog, ...transformElements, ...timingElements);
+// Raw video and audio (issue 6): test sources, converters, scaler, rate adapters, resampler.
+registry.register(...videoElements, ...audioElements);
 
 export { AppSink, AppSrc, CapsFilter, FakeSink, FakeSrc, FileSink, FileSrc, Identity, Queue, Tee };

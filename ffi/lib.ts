@@ -13,7 +13,7 @@
  */
 import { dlopen, type FFIFunction, type Library } from "bun:ffi";
 
-export type ShimName = "memfd" | "fdpass" | "uring";
+export type ShimName = "memfd" | "fdpass" | "uring" | "sandbox" | "sched";
 
 type Resolved = { path: string } | { error: string };
 
@@ -30,6 +30,8 @@ const shims: Record<ShimName, Resolved> = {
   memfd: await resolveShim(() => import("../build/libmemfd.so", { with: { type: "file" } })),
   fdpass: await resolveShim(() => import("../build/libfdpass.so", { with: { type: "file" } })),
   uring: await resolveShim(() => import("../build/liburing.so", { with: { type: "file" } })),
+  sched: await resolveShim(() => import("../build/libsched.so", { with: { type: "file" } })),
+  sandbox: await resolveShim(() => import("../build/libsandbox.so", { with: { type: "file" } })),
 };
 
 /** Thrown when a shim's .so is missing or cannot be loaded. */

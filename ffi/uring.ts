@@ -45,6 +45,13 @@ export const raw = openShim("uring", {
   px_uring_io_rw_flags_offset: { args: [], returns: T.i32 },
   px_uring_const_op_read: { args: [], returns: T.i32 },
   px_uring_const_op_write: { args: [], returns: T.i32 },
+  px_uring_prep_rw: { args: [T.ptr, T.u32, T.i32, T.ptr, T.u32, T.i64, T.u64, T.u32], returns: T.i32 },
+  px_uring_cq_ready: { args: [T.ptr], returns: T.i32 },
+  px_uring_register_eventfd: { args: [T.ptr, T.i32], returns: T.i32 },
+  px_uring_unregister_eventfd: { args: [T.ptr], returns: T.i32 },
+  px_uring_cq_eventfd_toggle: { args: [T.ptr, T.i32], returns: T.i32 },
+  px_uring_const_iosqe_async: { args: [], returns: T.i32 },
+  px_uring_set_max_workers: { args: [T.ptr, T.u32, T.u32], returns: T.i32 },
 });
 
 /** struct px_cqe { u64 user_data; i32 res; u32 flags; } — byte offsets. */
@@ -53,6 +60,9 @@ export const CQE = { size: 16, userData: 0, res: 8, flags: 12 } as const;
 export const IO = { size: 40, addr: 0, offset: 8, userData: 16, fd: 24, len: 28, op: 32, rwFlags: 36 } as const;
 /** Operations in an IoBatch. */
 export const Op = { READ: 0, WRITE: 1 } as const;
+/** IOSQE_* submission flags for `prepRw`. ASYNC: run the I/O on the kernel's worker threads
+ * rather than inline in the submitting call, so it overlaps with this thread's work. */
+export const Sqe = { ASYNC: 16 } as const;
 /** File offset meaning "the file position" (reads/writes advance it), as in preadv2. */
 export const CURRENT_POSITION = -1;
 
@@ -175,6 +185,43 @@ export class Ring {
     if (r === -Errno.EBUSY) return false;
     check("io_uring_prep_write", r);
     return true;
+  }
+
+  /** Queues a read or write (`Op`) with IOSQE_* `sqeFlags` (Sqe.ASYNC, say). False when the
+   * submission queue is full. The buffer must stay mapped until the completion is reaped. */
+  prepRw(op: number, fd: number, buf: Uint8Array | number, len: number, offset: number, userData: number, sqeFlags = 0): boolean {
+    const r = raw.px_uring_prep_rw(this.handle, op, fd, buf as Pointer, len, offset, userData, sqeFlags);
+    if (r === -Errno.EBUSY) return false;
+    check("io_uring_prep_rw", r);
+    return true;
+  }
+
+  /** Completions ready to reap right now (reads the shared ring: no system call). */
+  ready(): number {
+    return raw.px_uring_cq_ready(this.handle);
+  }
+
+  /** Has the kernel signal eventfd `efd` (add 1) for each completion, so an event loop can
+   * wait for completions by reading it. Undo with `unregisterEventfd` (or close()). */
+  registerEventfd(efd: number): void {
+    check("io_uring_register_eventfd", raw.px_uring_register_eventfd(this.handle, efd));
+  }
+
+  unregisterEventfd(): void {
+    check("io_uring_unregister_eventfd", raw.px_uring_unregister_eventfd(this.handle));
+  }
+
+  /** Turns the registered eventfd's notifications on or off without a system call. Returns
+   * false when the kernel lacks the switch (notifications then stay on). */
+  eventfdNotify(on: boolean): boolean {
+    return raw.px_uring_cq_eventfd_toggle(this.handle, on ? 1 : 0) === 0;
+  }
+
+  /** Caps the kernel worker threads that run this ring's async (Sqe.ASYNC) I/O: `bounded`
+   * for files, `unbounded` for sockets and pipes (0 leaves one as it is). Returns false when the
+   * kernel refuses (before 5.15). */
+  setMaxWorkers(bounded: number, unbounded = 0): boolean {
+    return raw.px_uring_set_max_workers(this.handle, bounded, unbounded) === 0;
   }
 
   /** Queues entries 0..n-1 of `batch`; returns how many fitted in the submission queue. */

@@ -8,6 +8,7 @@ import { describe, expect, test } from "bun:test";
 import * as fdpass from "../ffi/fdpass.ts";
 import * as memfd from "../ffi/memfd.ts";
 import * as uring from "../ffi/uring.ts";
+import * as sandbox from "../ffi/sandbox.ts";
 
 /** The TS side's constants, widened to plain numbers for comparison with the C getters. */
 function ts(layout: object): Record<string, number> {
@@ -67,5 +68,31 @@ describe("uring shim", () => {
   });
   test("operation codes", () => {
     expect(ts(uring.Op)).toEqual({ READ: r.px_uring_const_op_read(), WRITE: r.px_uring_const_op_write() });
+    expect(ts(uring.Sqe)).toEqual({ ASYNC: r.px_uring_const_iosqe_async() });
+  });
+});
+
+describe("sandbox shim", () => {
+  const r = sandbox.raw;
+  test("limits and constants", () => {
+    expect(sandbox.MAX_RULES).toBe(r.px_sandbox_max_rules());
+    expect(ts(sandbox.Rlimit)).toEqual({
+      CPU: r.px_sandbox_const_rlimit_cpu(),
+      FSIZE: r.px_sandbox_const_rlimit_fsize(),
+      NPROC: r.px_sandbox_const_rlimit_nproc(),
+      NOFILE: r.px_sandbox_const_rlimit_nofile(),
+      MEMLOCK: r.px_sandbox_const_rlimit_memlock(),
+      CORE: r.px_sandbox_const_rlimit_core(),
+    });
+    expect(ts(sandbox.Af)).toEqual({ UNIX: r.px_sandbox_const_af_unix(), INET: r.px_sandbox_const_af_inet() });
+    expect(ts(sandbox.Sock)).toEqual({ STREAM: r.px_sandbox_const_sock_stream(), DGRAM: r.px_sandbox_const_sock_dgram() });
+    expect(ts(sandbox.Pr)).toEqual({ SET_PDEATHSIG: r.px_sandbox_const_pr_set_pdeathsig(), SET_NAME: r.px_sandbox_const_pr_set_name(), GET_SECCOMP: r.px_sandbox_const_pr_get_seccomp() });
+    expect(ts(sandbox.O)).toEqual({
+      RDONLY: r.px_sandbox_const_o_rdonly(),
+      WRONLY: r.px_sandbox_const_o_wronly(),
+      CREAT: r.px_sandbox_const_o_creat(),
+      TRUNC: r.px_sandbox_const_o_trunc(),
+      APPEND: r.px_sandbox_const_o_append(),
+    });
   });
 });

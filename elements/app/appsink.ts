@@ -34,7 +34,7 @@ export class AppSink extends Sink<P> implements AsyncIterable<Buffer> {
     pads: [template.sink("ANY")],
     properties: Props,
     scheduling: { affinity: "async", rtSafe: false },
-    authority: "none",
+    authority: "none; it stays in the application's process when the pipeline is isolated (the application pulls buffers out of it there)",
   };
 
   readonly #queue = new Deque<Buffer>(64);

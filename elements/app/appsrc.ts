@@ -35,7 +35,7 @@ export class AppSrc extends Source<P> {
     pads: [template.src("ANY")],
     properties: Props,
     scheduling: { affinity: "async", rtSafe: false },
-    authority: "none",
+    authority: "none; it stays in the application's process when the pipeline is isolated (the application pushes buffers into it there)",
   };
 
   readonly #queue = new Deque<Buffer>(64);

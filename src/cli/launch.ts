@@ -1,7 +1,14 @@
 /**
  * `parallax launch`: the gst-launch-1.0 equivalent.
  *
- *   parallax launch [-v] [-q] [--dot FILE] [--json FILE] [--dry-run] "<pipeline>"
+ *   parallax launch [-v] [-q] [--dot FILE] [--json FILE] [--dry-run] [--scheduling=MODE] "<pipeline>"
+ *
+ * `--isolate` runs every element in its own sandboxed process; `--isolate='*dec*,filesrc*'` only
+ * the elements whose factory or name matches a pattern (see src/isolation/).
+ *
+ * `--scheduling=async|hybrid|realtime` chooses where elements run (src/scheduling/): async
+ * (default) keeps everything on the event loop; hybrid puts RT-safe elements in Worker
+ * partitions; realtime requires every element to be in one.
  *
  * Exit status: 0 at EOS; 1 when the pipeline failed while running; 2 when the description is
  * wrong (syntax, unknown element, bad property, negotiation). Ctrl-C sends EOS so sinks finish
@@ -12,6 +19,10 @@ import { formatTime } from "../debug/format.ts";
 import { toDot, toJson, toText } from "../debug/dump.ts";
 import { fromLaunch } from "../graph/from-launch.ts";
 import type { Pipeline } from "../graph/pipeline.ts";
+import { parseSchedulingMode, SchedulingConfigError, type SchedulingMode } from "../scheduling/config.ts";
+import { schedulingOf } from "../scheduling/host.ts";
+import { parseIsolateFlag, IsolationOptionsError, type IsolationOption } from "../isolation/options.ts";
+import { describePlan } from "../isolation/executor.ts";
 
 /** What `parallax launch` runs when given no pipeline: a short, self-checking demo. */
 export const DEFAULT_PIPELINE =
@@ -24,6 +35,10 @@ export type LaunchOptions = {
   dot?: string;
   json?: string;
   dryRun: boolean;
+  /** Where elements run (default async). */
+  scheduling?: SchedulingMode;
+  /** Run isolated elements in sandboxed processes (`--isolate`, `--isolate=PATTERNS`). */
+  isolation?: IsolationOption;
   description: string;
 };
 
@@ -39,6 +54,21 @@ export function parseLaunchArgs(args: string[]): LaunchOptions {
     else if (a.startsWith("--dot=")) o.dot = a.slice(6);
     else if (a === "--json") o.json = args[++i];
     else if (a.startsWith("--json=")) o.json = a.slice(7);
+    else if (a === "--scheduling" || a.startsWith("--scheduling=")) {
+      const v = a === "--scheduling" ? args[++i] : a.slice("--scheduling=".length);
+      try {
+        o.scheduling = parseSchedulingMode(v ?? "");
+      } catch (e) {
+        throw new UsageError(e instanceof SchedulingConfigError ? e.message : String(e));
+      }
+    }
+    else if (a === "--isolate" || a.startsWith("--isolate=")) {
+      try {
+        o.isolation = parseIsolateFlag(a === "--isolate" ? true : a.slice("--isolate=".length));
+      } catch (e) {
+        throw new UsageError(e instanceof IsolationOptionsError ? e.message : String(e));
+      }
+    }
     else if (a === "--") rest.push(...args.slice(i + 1)), (i = args.length);
     else if (a.startsWith("-") && a.length > 1 && rest.length === 0) throw new UsageError(`unknown option ${a}`);
     else rest.push(a);
@@ -58,18 +88,25 @@ export async function runLaunch(o: LaunchOptions, out = process.stdout, err = pr
   if (!o.description) say(`No pipeline given: running the default one:\n  ${DEFAULT_PIPELINE}`);
   let pipeline: Pipeline;
   try {
-    pipeline = fromLaunch(description);
+    pipeline = fromLaunch(description, o.scheduling ? { scheduling: o.scheduling } : {});
   } catch (e) {
     err.write(`ERROR: pipeline could not be constructed: ${(e as Error).message}\n`);
     return 2;
   }
   try {
-    pipeline.prepare();
+    // Isolated elements are never prepared here (that would run their code unsandboxed):
+    // the graph is checked, negotiated and planned instead.
+    if (o.isolation !== undefined) {
+      const text = describePlan(pipeline, o.isolation);
+      if (o.verbose || o.dryRun) say(text);
+    } else pipeline.prepare();
   } catch (e) {
     err.write(`ERROR: pipeline could not be prepared: ${(e as Error).message}\n`);
     return 2;
   }
   if (o.verbose || o.dryRun) say(toText(pipeline));
+  const plan = schedulingOf(pipeline)?.summary;
+  if (plan && (o.verbose || o.dryRun || o.scheduling)) say(plan);
   if (o.dot) writeFileSync(o.dot, toDot(pipeline));
   if (o.json) writeFileSync(o.json, JSON.stringify(toJson(pipeline), null, 2));
   if (o.dryRun) {
@@ -77,6 +114,7 @@ export async function runLaunch(o: LaunchOptions, out = process.stdout, err = pr
     return 0;
   }
   pipeline.bus.on("warning", (m) => err.write(`WARNING: from element ${m.source}: ${m.message}\n`));
+  if (o.verbose && o.isolation !== undefined) pipeline.bus.on("info", (m) => say(`INFO: ${m.message}`));
   if (o.verbose) {
     pipeline.bus.on("element", (m) => say(`/${pipeline.name}/${m.source}: ${m.name} ${JSON.stringify(m.data)}`));
   }
@@ -94,7 +132,7 @@ export async function runLaunch(o: LaunchOptions, out = process.stdout, err = pr
   say("Setting pipeline to PLAYING ...");
   const t0 = performance.now();
   try {
-    await pipeline.run();
+    await pipeline.run(o.isolation !== undefined ? { isolation: o.isolation } : {});
     say(`Got EOS from element "${pipeline.name}".`);
     say(`Execution ended after ${formatTime(Math.round((performance.now() - t0) * 1e6))}`);
     if (o.json) writeFileSync(o.json, JSON.stringify(toJson(pipeline), null, 2));

@@ -211,11 +211,81 @@ export abstract class Element<P extends object = Record<string, unknown>> {
     }
     const pad = this.addPad(name, t);
     this.padAdded(pad);
+    this.#notifyPadAdded(pad);
     return pad;
   }
 
   /** Hook: a request or sometimes pad was added. */
   protected padAdded(_pad: Pad): void {}
+
+  // ---- pads that appear at run time ---------------------------------------------------
+  //
+  // A demuxer learns its streams from the data, so it adds "sometimes" pads while it runs
+  // (GStreamer's pad-added signal). Whoever wants to link such a pad listens with
+  // `onPadAdded` (the pipeline does, for links declared before the pad exists, such as
+  // `demux.src_0 ! fakesink` in a launch string); the application may also watch the bus for
+  // the element message "pad-added". Listeners run synchronously on the task that made the
+  // pad, before any data goes through it, so a pad linked there misses nothing.
+
+  #padListeners: ((pad: Pad) => void)[] = [];
+
+  /**
+   * Calls `fn` for every pad added after construction (request pads and sometimes pads),
+   * synchronously, before data flows through it. Returns a function that stops listening.
+   */
+  onPadAdded(fn: (pad: Pad) => void): () => void {
+    this.#padListeners.push(fn);
+    return () => {
+      const i = this.#padListeners.indexOf(fn);
+      if (i >= 0) this.#padListeners.splice(i, 1);
+    };
+  }
+
+  #notifyPadAdded(pad: Pad): void {
+    for (const fn of [...this.#padListeners]) fn(pad);
+  }
+
+  /**
+   * Adds a pad from a "sometimes" template (a stream appeared): runs the `padAdded` hook and
+   * the pad-added listeners (which may link it), then posts the element message "pad-added"
+   * (`{ pad: name, ...info }`) on the bus. The name defaults to the template's next free one.
+   */
+  protected exposePad(templateName: string, name?: string, info: Record<string, unknown> = {}): Pad {
+    const t = this.meta.pads.find((p) => p.name === templateName && p.presence === "sometimes");
+    if (!t) throw new Error(`${this.name} (${this.factoryName}) has no sometimes pad template "${templateName}"`);
+    if (name === undefined) {
+      let n = this.#requestCounter.get(t.name) ?? 0;
+      while (this.pad(t.name.replace(/%[uds]/, String(n)))) n++;
+      name = t.name.replace(/%[uds]/, String(n));
+      this.#requestCounter.set(t.name, n + 1);
+    }
+    const pad = this.addPad(name, t);
+    this.padAdded(pad);
+    this.#notifyPadAdded(pad);
+    this.postMessage("pad-added", { pad: pad.name, ...info });
+    return pad;
+  }
+
+  /**
+   * Removes a request or sometimes pad, unlinking it from its peer first (a demuxer removes
+   * its stream pads when it stops). Always pads cannot be removed.
+   */
+  removePad(pad: Pad): void {
+    if (pad.template.presence === "always") throw new Error(`${pad.path} is an always pad and cannot be removed`);
+    const i = this.pads.indexOf(pad);
+    if (i < 0) return;
+    if (pad.peer) {
+      pad.peer.peer = null;
+      pad.peer = null;
+    }
+    this.pads.splice(i, 1);
+    this.postMessage("pad-removed", { pad: pad.name });
+  }
+
+  /** Forgets the numbering of sometimes pads, so the next run names them from 0 again. */
+  protected resetPadNumbering(templateName: string): void {
+    this.#requestCounter.delete(templateName);
+  }
 
   // ---- negotiation --------------------------------------------------------------------
 

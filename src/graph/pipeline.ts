@@ -19,6 +19,10 @@ import { type Element, type ElementContext } from "./element.ts";
 import { negotiate } from "./negotiate.ts";
 import type { Pad } from "./pad.ts";
 import { Source } from "./source.ts";
+import type { SchedulingOption } from "../scheduling/config.ts";
+import { createExecutor, type PipelineExecutor } from "../scheduling/host.ts";
+import { isIsolating, type IsolationOption, type IsolationOptions } from "../isolation/options.ts";
+import type { IsolatedRun, IsolationReport } from "../isolation/executor.ts";
 
 export class PipelineError extends Error {
   constructor(
@@ -35,6 +39,8 @@ export type PipelineOptions = {
   name?: string;
   clock?: Clock;
   registry?: Registry;
+  /** Where elements run: "async" (default, all on the event loop), "hybrid" or "realtime" (RT-safe elements in Worker partitions; see src/scheduling/), or `{ mode, rt }`. */
+  scheduling?: SchedulingOption;
 };
 
 export class Pipeline {
@@ -52,11 +58,16 @@ export class Pipeline {
   #eosSinks = new Set<Element>();
   #firstError: ErrorMessage | null = null;
   #waiters: { resolve: () => void; reject: (e: Error) => void }[] = [];
+  // Scheduling (src/scheduling/): partitions in Workers for hybrid/realtime modes.
+  #scheduling: SchedulingOption | undefined;
+  #executor: PipelineExecutor | null = null;
+  #executorClosed: Promise<void> = Promise.resolve();
 
   constructor(opts: PipelineOptions = {}) {
     this.name = opts.name ?? "pipeline0";
     this.clock = opts.clock ?? systemClock;
     this.registry = opts.registry ?? defaultRegistry;
+    this.#scheduling = opts.scheduling;
     this.bus.on("error", (m) => {
       this.#firstError ??= m;
     });
@@ -120,10 +131,64 @@ export class Pipeline {
       this.link(a, filter, { srcPad: opts.srcPad });
       return this.link(filter, b, { sinkPad: opts.sinkPad });
     }
+    const later = this.#sometimesName(a, opts.srcPad);
+    if (later !== undefined) {
+      // The src pad appears at run time (a demuxer's stream): link when it does.
+      const sink = this.#pickPad(b, "sink", opts.sinkPad);
+      this.#delayLink(a, later, sink);
+      return b;
+    }
     const src = this.#pickPad(a, "src", opts.srcPad);
     const sink = this.#pickPad(b, "sink", opts.sinkPad);
     linkPads(src, sink);
     return b;
+  }
+
+  // ---- delayed links (sometimes pads) -------------------------------------------------
+  //
+  // `demux.src_0 ! fakesink` names a pad that only exists once the demuxer has seen a stream.
+  // As gst-launch does, the link is recorded and made when the element adds a pad of that
+  // name (or, for `demux. ! fakesink`, any next sometimes pad): the pipeline listens with
+  // Element.onPadAdded, which runs before data flows through the new pad. The downstream
+  // pad counts as linked for the graph check. Links are kept, so after a restart, when the
+  // element exposes its pads again, they are made again.
+
+  #delayed: { src: Element; pad: string | null; sink: Pad }[] = [];
+  #watched = new Set<Element>();
+
+  /**
+   * If linking from `el` (pad `name`) must wait for a sometimes pad: the pad name to wait for,
+   * or null for "the next one". Undefined when the link can be made now.
+   */
+  #sometimesName(el: Element, name: string | undefined): string | null | undefined {
+    const sometimes = el.meta.pads.filter((p) => p.direction === "src" && p.presence === "sometimes");
+    if (sometimes.length === 0) return undefined;
+    if (name !== undefined) {
+      if (el.pad(name)) return undefined;
+      if (sometimes.some((t) => t.name === name)) return null;
+      return sometimes.some((t) => matchesTemplate(t.name, name)) ? name : undefined;
+    }
+    const free = el.pads.some((p) => p.direction === "src" && p.peer === null);
+    const request = el.meta.pads.some((p) => p.direction === "src" && p.presence === "request");
+    return free || request ? undefined : null;
+  }
+
+  #delayLink(src: Element, pad: string | null, sink: Pad): void {
+    this.#delayed.push({ src, pad, sink });
+    if (this.#watched.has(src)) return;
+    this.#watched.add(src);
+    src.onPadAdded((p) => this.#sometimesPadAdded(src, p));
+  }
+
+  #sometimesPadAdded(el: Element, pad: Pad): void {
+    if (pad.direction !== "src" || pad.template.presence !== "sometimes" || pad.peer !== null) return;
+    const mine = this.#delayed.filter((d) => d.src === el && d.sink.peer === null);
+    const d = mine.find((x) => x.pad === pad.name) ?? mine.find((x) => x.pad === null);
+    if (d) linkPads(pad, d.sink);
+  }
+
+  #reserved(p: Pad): boolean {
+    return this.#delayed.some((d) => d.sink === p);
   }
 
   /** Links a chain of elements in order. */
@@ -146,7 +211,7 @@ export class Pipeline {
         `${el.name} has no ${dir} pad "${name}" (pads: ${[...names, ...req].join(", ") || "none"})`,
       );
     }
-    const free = el.pads.find((p) => p.direction === dir && p.peer === null);
+    const free = el.pads.find((p) => p.direction === dir && p.peer === null && !this.#reserved(p));
     if (free) return free;
     const t = el.meta.pads.find((p) => p.direction === dir && p.presence === "request");
     if (t) return el.requestPad(t.name);
@@ -173,6 +238,7 @@ export class Pipeline {
         prepared.push(el);
       }
       negotiate(this.elements);
+      this.#executor = createExecutor(this, this.#scheduling);
     } catch (err) {
       for (const el of prepared.reverse()) safe(() => el.unprepare());
       for (const el of this.elements) el.ctx = null;
@@ -190,6 +256,7 @@ export class Pipeline {
       this.#baseTime = this.clock.now();
       // Downstream first, so a sink is ready before its source pushes.
       for (const el of [...this.elements].reverse()) {
+        if (this.#executor?.isRemote(el)) continue; // its twin runs in a Worker
         el.running = true;
         el.start();
       }
@@ -198,6 +265,7 @@ export class Pipeline {
       for (const el of this.elements) el.running = true;
     }
     this.#setState("running");
+    this.#executor?.activate();
     this.scheduler.start();
   }
 
@@ -205,6 +273,7 @@ export class Pipeline {
   pause(): void {
     if (this.#state !== "running") return;
     this.scheduler.stop();
+    this.#executor?.pause();
     this.#pausedAt = this.clock.now() - this.#baseTime;
     for (const el of this.elements) el.running = false;
     this.#setState("idle");
@@ -215,6 +284,11 @@ export class Pipeline {
     if (this.#state === "running") this.pause();
     if (this.#state === "suspended") return;
     this.scheduler.stop();
+    if (this.#executor) {
+      this.#executor.suspend();
+      this.#executorClosed = this.#executor.closed();
+      this.#executor = null;
+    }
     for (const el of this.elements) {
       el.running = false;
       safe(() => el.stop());
@@ -235,12 +309,14 @@ export class Pipeline {
 
   /** Sends EOS from every source (Ctrl-C in `parallax launch`): sinks drain, run() resolves. */
   sendEos(): void {
+    if (this.#isolated) return this.#isolated.sendEos();
     for (const el of this.elements) {
-      if (el instanceof Source) {
+      if (el instanceof Source && !this.#executor?.isRemote(el)) {
         el.stop();
         el.srcPad.pushEvent(Events.eos());
       }
     }
+    this.#executor?.sendEos();
     this.scheduler.kick();
   }
 
@@ -249,23 +325,61 @@ export class Pipeline {
    * PipelineError naming the element on the first error. Leaves the pipeline suspended.
    * Aborting (signal) sends EOS and waits for it to drain.
    */
-  async run(opts: { signal?: AbortSignal } = {}): Promise<void> {
+  async run(opts: { signal?: AbortSignal; scheduling?: SchedulingOption; isolation?: IsolationOption } = {}): Promise<void> {
+    if (opts.isolation !== undefined && isIsolating(opts.isolation)) {
+      await this.#runIsolation(opts.isolation, opts.signal);
+      return;
+    }
+    if (opts.scheduling !== undefined) this.#scheduling = opts.scheduling;
     const done = this.#waitDone();
     const onAbort = () => this.sendEos();
     opts.signal?.addEventListener("abort", onAbort, { once: true });
     try {
       this.prepare();
+      // A live partition's Workers must be up before the base time is taken (preroll).
+      if (this.#executor?.needsPreroll) await this.#executor.ready();
       this.activate();
       if (this.#sinks().length === 0) throw new PipelineError(`${this.name} has no sink`, this.name);
       await done;
     } finally {
       opts.signal?.removeEventListener("abort", onAbort);
       this.suspend();
+      await this.#executorClosed; // no Worker is left when run() returns
     }
+  }
+
+  // ---- execution modes (src/isolation/) ---------------------------------------------------
+
+  #isolated: IsolatedRun | null = null;
+
+  /**
+   * Runs to the end with every element in its own sandboxed process (except appsrc/appsink
+   * and elements with API callbacks, which the report lists with the reason). Resolves with
+   * the report (what ran where, sandboxes, restarts); rejects like run().
+   */
+  runIsolated(opts: Omit<IsolationOptions, "mode"> & { signal?: AbortSignal } = {}): Promise<IsolationReport> {
+    const { signal, ...rest } = opts;
+    return this.#runIsolation({ ...rest, mode: "isolated" }, signal);
+  }
+
+  /** Runs to the end with the elements whose factory or name matches a pattern (`*dec*`)
+   * isolated, linked matches sharing a process; the rest runs here. */
+  runIsolating(patterns: readonly string[], opts: Omit<IsolationOptions, "mode" | "patterns"> & { signal?: AbortSignal } = {}): Promise<IsolationReport> {
+    const { signal, ...rest } = opts;
+    return this.#runIsolation({ ...rest, mode: "grouped", patterns }, signal);
+  }
+
+  async #runIsolation(option: IsolationOption, signal?: AbortSignal): Promise<IsolationReport> {
+    if (this.#state !== "suspended" || this.#isolated) throw new PipelineError(`${this.name} is ${this.#state}: an isolated run starts from suspended`, this.name);
+    const { IsolatedRun } = await import("../isolation/executor.ts");
+    const run = new IsolatedRun(this, option);
+    this.#isolated = run;
+    return run.run({ setState: (s) => this.#setState(s), detach: () => void (this.#isolated = null) }, signal);
   }
 
   /** Stops at once (no EOS), releasing everything. Idempotent. */
   stop(): void {
+    if (this.#isolated) return this.#isolated.stop();
     this.suspend();
     const w = this.#waiters.splice(0);
     for (const x of w) x.reject(new PipelineError(`${this.name} was stopped`, this.name));
@@ -295,6 +409,7 @@ export class Pipeline {
   #fail(): void {
     if (this.#state === "error") return;
     this.scheduler.stop();
+    this.#executor?.halt();
     for (const el of this.elements) {
       el.running = false;
       safe(() => el.stop());
@@ -345,7 +460,7 @@ export class Pipeline {
             el.name,
           );
         }
-        if (!p.peer && p.template.presence === "always") {
+        if (!p.peer && p.template.presence === "always" && !this.#reserved(p)) {
           throw new PipelineError(
             `${p.path} is not linked: every ${p.direction} pad of ${el.name} must be linked ` +
               `(link it, or remove ${el.name})`,

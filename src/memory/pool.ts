@@ -24,7 +24,8 @@
  * the same memory by opening the pool from duplicated fds, as a peer.
  *
  * Closing: `close()` unmaps at once. Buffers still out become empty views (see segment.ts) and
- * their release() does nothing. A peer's close() first gives back every reference it still
+ * their release() does nothing. `closeWhenIdle()` instead waits for the last buffer out to be
+ * released (an element stopping while the application still holds a few of its buffers). A peer's close() first gives back every reference it still
  * holds, so an element process that shuts down cleanly returns its slots. (A peer that dies
  * without closing leaks the slots it held until the owner's pool is closed.)
  */
@@ -121,6 +122,8 @@ export class BufferPool {
   private readonly isOwner: boolean;
   private rejected = 0;
   private isClosed = false;
+  /** Set by closeWhenIdle(): close as soon as every slot is back. */
+  private closePending = false;
 
   private waiters: (() => void)[] | null = null;
   private notifyQueued = false;
@@ -193,6 +196,7 @@ export class BufferPool {
    */
   acquire(size?: number): Buffer | null {
     if (size !== undefined && !(size >= 0 && size <= this.slotSize)) throw new RangeError(`acquire(${size}): slots hold ${this.slotSize} bytes`);
+    if (this.closePending) return null;
     if (this.top === 0 && this.reclaim() === 0) {
       if (!this.isOwner) throw new Error("acquire() on a peer pool: only the process that created the pool hands out slots");
       return null;
@@ -270,7 +274,8 @@ export class BufferPool {
     if (this.isOwner) {
       this.state[slot] = SLOT_FREE;
       this.free[this.top++] = slot;
-      if (this.waiters !== null) this.queueNotify();
+      if (this.closePending && this.top === this.capacity) void this.close();
+      else if (this.waiters !== null) this.queueNotify();
     } else if (this.arena.pushRelease(slot)) {
       fdpass.futexWake(this.arena.segment.address, HEADER.RELEASE_SEQ, 1);
       fdpass.eventfdWrite(this.eventFd, 1);
@@ -391,6 +396,37 @@ export class BufferPool {
     return this.watcherDone;
   }
 
+  /**
+   * Owner only: closes the pool once no slot is out any more — at once if none is, else when
+   * the last buffer is released (here, or by a peer: then the owner listens for it). Until
+   * then buffers still out stay valid, and acquire() returns null. For an element that stops
+   * while the application still holds some of its buffers (pulled from an appsink, say).
+   * A buffer that is never released keeps the pool open, as a leaked buffer keeps its memory.
+   */
+  closeWhenIdle(): void {
+    if (this.isClosed || this.closePending) return;
+    if (!this.isOwner) {
+      void this.close();
+      return;
+    }
+    this.closePending = true;
+    this.waiters = null;
+    this.closeIfIdle();
+  }
+
+  private closeIfIdle(): void {
+    if (this.isClosed) return;
+    this.reclaim();
+    if (this.top === this.capacity) {
+      void this.close();
+    } else if (this.shared) {
+      // Slots held by peers come back through the release ring: be woken for each one.
+      this.arena.setWaiting(true);
+      if (this.reclaim() > 0 && this.top === this.capacity) void this.close();
+      else this.startWatcher();
+    }
+  }
+
   private assertOpen(): void {
     if (this.isClosed) throw new Error("the pool is closed");
   }
@@ -422,7 +458,8 @@ export class BufferPool {
         for (;;) {
           const { done } = await reader.read();
           if (done || this.isClosed) return;
-          if (this.waiters !== null) this.queueNotify();
+          if (this.closePending) this.closeIfIdle();
+          else if (this.waiters !== null) this.queueNotify();
         }
       } catch {
         // cancelled by close()

@@ -11,6 +11,13 @@
  *   h.setCaps("video/x-raw,format=I420,width=2,height=2");
  *   h.push(Buffer.alloc(6));
  *   const out = h.pull();
+ *
+ * Elements with several inputs (funnel, input-selector, concat) get one feeder per sink pad:
+ * `addInput()` links the next sink pad (requesting one if needed) and returns its index for
+ * `push(buf, i)`, `pushEvent(ev, i)` and `setCaps(caps, i)`; each input pushes on a task of
+ * its own (`pushTasks[i]`), as each upstream branch has its own streaming task. Outputs appear
+ * for every src pad, including request pads asked for with `addOutput()` and sometimes pads
+ * the element adds while it runs.
  */
 import { Buffer } from "../buffer.ts";
 import { Bus, type Message } from "../bus.ts";
@@ -69,6 +76,8 @@ export class Harness {
   readonly scheduler = new Scheduler();
   readonly messages: Message[] = [];
   readonly feeder = new Feeder("harness-feeder");
+  /** One feeder per input; `feeder` is input 0. */
+  readonly feeders: Feeder[] = [this.feeder];
   readonly collectors: Collector[] = [];
   eos = false;
   failed = false;
@@ -78,6 +87,8 @@ export class Harness {
    * it (a full queue, a sync sink waiting for the clock). `blocked` says whether it is.
    */
   readonly pushTask: Task;
+  /** The push task of each input (`pushTasks[0]` is `pushTask`). */
+  readonly pushTasks: Task[] = [];
 
   /** Wraps an element (or creates one by factory name with properties). */
   constructor(element: Element | string, props: Record<string, unknown> = {}) {
@@ -85,7 +96,12 @@ export class Harness {
     this.bus.on("*", (m) => this.messages.push(m));
     this.pushTask = new Task(this.scheduler, "harness-push", () => Step.WAIT);
     const el = this.element;
-    const sink = el.pads.find((p) => p.direction === "sink");
+    this.pushTasks.push(this.pushTask);
+    let sink = el.pads.find((p) => p.direction === "sink");
+    if (!sink) {
+      const req = el.meta.pads.find((p) => p.direction === "sink" && p.presence === "request");
+      if (req) sink = el.requestPad(req.name);
+    }
     if (sink) linkPads(this.feeder.pads[0]!, sink);
     let srcs = el.pads.filter((p) => p.direction === "src");
     if (srcs.length === 0) {
@@ -97,6 +113,10 @@ export class Harness {
       linkPads(s, c.pads[0]!);
       this.collectors.push(c);
     }
+    // Pads the element adds later (sometimes pads) get a collector before data reaches them.
+    el.onPadAdded((pad) => {
+      if (pad.direction === "src" && pad.template.presence === "sometimes" && pad.peer === null) this.addOutput(pad);
+    });
     el.ctx = this.#context();
     el.prepare();
     el.running = true;
@@ -122,24 +142,34 @@ export class Harness {
     };
   }
 
-  /** Sends stream-start, caps and segment into the element (what a source does first). */
-  setCaps(caps: string | Caps): boolean {
+  /**
+   * Sends stream-start, caps and segment into the element (what a source does first), on
+   * input `input`: stream id "harness" for input 0, "harness/N" for the others.
+   */
+  setCaps(caps: string | Caps, input = 0): boolean {
     const c = typeof caps === "string" ? Caps.parse(caps) : caps;
-    const pad = this.feeder.pads[0]!;
-    pad.pushEvent(Events.streamStart("harness"));
-    const ok = pad.pushEvent(Events.caps(c));
-    pad.pushEvent(Events.segment());
-    return ok;
+    const pad = this.feeders[input]!.pads[0]!;
+    return this.#onPushTask(input, () => {
+      pad.pushEvent(Events.streamStart(input === 0 ? "harness" : `harness/${input}`));
+      const ok = pad.pushEvent(Events.caps(c));
+      pad.pushEvent(Events.segment());
+      return ok;
+    });
   }
 
-  /** Pushes a buffer into the element's sink pad, on `pushTask`; the element takes it. */
-  push(buf: Buffer | Uint8Array | string): FlowReturn {
+  /** Pushes a buffer into the element's sink pad of input `input`, on its push task; the element takes it. */
+  push(buf: Buffer | Uint8Array | string, input = 0): FlowReturn {
     const b = buf instanceof Buffer ? buf : typeof buf === "string" ? Buffer.fromString(buf) : Buffer.wrap(buf);
-    return this.#onPushTask(() => this.feeder.pads[0]!.push(b));
+    return this.#onPushTask(input, () => this.feeders[input]!.pads[0]!.push(b));
   }
 
-  pushEvent(ev: Event): boolean {
-    return this.#onPushTask(() => this.feeder.pads[0]!.pushEvent(ev));
+  pushEvent(ev: Event, input = 0): boolean {
+    return this.#onPushTask(input, () => this.feeders[input]!.pads[0]!.pushEvent(ev));
+  }
+
+  /** True while the element keeps the pushing task (of input `input`) blocked (backpressure, clock wait). */
+  blockedInput(input = 0): boolean {
+    return this.pushTasks[input]!.blockers > 0;
   }
 
   /** True while the element keeps the pushing task blocked (backpressure, clock wait). */
@@ -147,9 +177,57 @@ export class Harness {
     return this.pushTask.blockers > 0;
   }
 
-  #onPushTask<T>(fn: () => T): T {
+  /**
+   * Links one more feeder to a sink pad of the element: the named pad (existing, or requested
+   * by that name), else the next free sink pad, else a new request pad. Returns the input index.
+   */
+  addInput(padName?: string): number {
+    const el = this.element;
+    let pad = padName === undefined ? el.pads.find((p) => p.direction === "sink" && p.peer === null) : el.pad(padName);
+    if (!pad) {
+      const req = el.meta.pads.find((p) => p.direction === "sink" && p.presence === "request");
+      if (!req) throw new Error(`${el.name} has no free sink pad and no request sink pads`);
+      pad = el.requestPad(req.name, padName);
+    }
+    const f = new Feeder(`harness-feeder${this.feeders.length}`);
+    linkPads(f.pads[0]!, pad);
+    this.feeders.push(f);
+    this.pushTasks.push(new Task(this.scheduler, `harness-push${this.pushTasks.length}`, () => Step.WAIT));
+    return this.feeders.length - 1;
+  }
+
+  /** The element's sink pad that input `input` feeds. */
+  inputPad(input = 0): Pad {
+    return this.feeders[input]!.pads[0]!.peer!;
+  }
+
+  /**
+   * Links one more collector to a src pad: the given pad, the named pad (existing or requested
+   * by that name), or a new request pad. Returns the output index.
+   */
+  addOutput(pad?: Pad | string): number {
+    const el = this.element;
+    let p = typeof pad === "string" ? el.pad(pad) : pad;
+    if (!p) {
+      const req = el.meta.pads.find((t) => t.direction === "src" && t.presence === "request");
+      if (!req) throw new Error(`${el.name} has no src pad "${String(pad)}" and no request src pads`);
+      p = el.requestPad(req.name, typeof pad === "string" ? pad : undefined);
+    }
+    const c = new Collector(`harness-collector${this.collectors.length}`);
+    linkPads(p, c.pads[0]!);
+    this.collectors.push(c);
+    return this.collectors.length - 1;
+  }
+
+  /** The output index linked to a src pad of the element, or -1. */
+  outputOf(pad: Pad | string): number {
+    const p = typeof pad === "string" ? this.element.pad(pad) : pad;
+    return this.collectors.findIndex((c) => c.pads[0]!.peer === p);
+  }
+
+  #onPushTask<T>(input: number, fn: () => T): T {
     const prev = this.scheduler.current;
-    this.scheduler.current = this.pushTask;
+    this.scheduler.current = this.pushTasks[input]!;
     try {
       return fn();
     } finally {
