@@ -3,13 +3,14 @@
  * `parallax launch "filesrc ! filesink"` on the same file in the page cache, interleaved
  * round by round (these machines are noisy: never compare with figures from another run).
  *
- *   bun bench/files.ts [--mib 512] [--rounds 5] [--dir /tmp] [--exe dist/parallax]
+ *   bun bench/files.ts [--mib 512] [--rounds 5] [--dir /tmp] [--settle 500] [--exe dist/parallax]
  *
  * Per contender: the median wall time of the whole process, the same net of the tool's start-up
  * (its `fakesrc num-buffers=1 ! fakesink` time, measured in the same rounds; cp's is ~1 ms), and
  * GB/s on each. Every Parallax output is checked byte-identical to the input. Before each run
- * the previous output is deleted and dirty pages are flushed (`sync`, untimed), so one run's
- * write-back does not land in the next one's time.
+ * the previous output is deleted, dirty pages are flushed (`sync`) and the machine is left alone
+ * for SETTLE_MS (all untimed): freeing 512 MiB of blocks and writing back the last copy keeps
+ * the kernel busy for a while, and would otherwise land in the next contender's time.
  */
 import { spawnSync } from "node:child_process";
 import { createHash } from "node:crypto";
@@ -28,6 +29,7 @@ const DIR = join(flag("--dir", tmpdir()), "parallax-bench-files");
 const ROOT = resolve(import.meta.dir, "..");
 const EXE = args.includes("--exe") ? [resolve(flag("--exe", ""))] : [process.execPath, join(ROOT, "bin/parallax.ts")];
 const BYTES = MIB * 1024 * 1024;
+const SETTLE_MS = Number(flag("--settle", "500"));
 const IN = join(DIR, "in.bin");
 const OUT = join(DIR, "out.bin");
 
@@ -95,6 +97,7 @@ for (let r = 0; r < ROUNDS; r++) {
   contenders.forEach((c, i) => {
     rmSync(OUT, { force: true });
     spawnSync("sync");
+    Bun.sleepSync(SETTLE_MS);
     times[i]!.push(run(c.cmd));
     if (c.check && r === 0 && sha(OUT) !== inHash) throw new Error(`${c.name}: the copy differs from the input`);
     if (c.startup) startups[i]!.push(run(c.startup));

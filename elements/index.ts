@@ -1,6 +1,11 @@
 /**
  * The built-in element catalog: every element class, registered in the default registry on
- * import. Categories follow the folder names (testing, flow, io, app, …).
+ * import (the library API, `import … from "parallax"`, starts this way). Categories follow the
+ * folder names (testing, flow, io, app, …).
+ *
+ * The `parallax` command does not import this module: it defines the same elements lazily
+ * through elements/manifest.ts and loads only those a pipeline names. A new element goes in
+ * both places; elements/manifest.test.ts fails until it does.
  */
 import { registry } from "../src/registry.ts";
 import type { ElementClass } from "../src/graph/element.ts";
@@ -21,6 +26,7 @@ import { timingElements } from "./timing/index.ts";
 import { transformElements } from "./transform/index.ts";
 import { videoElements } from "./video/index.ts";
 import { audioElements } from "./audio/index.ts";
+import { ipcElements } from "./ipc/index.ts";
 
 export const builtinElements: ElementClass[] = [
   FakeSrc,
@@ -40,5 +46,7 @@ registry.register(...builtinElements);
 registry.register(...testingCatalog, ...ioCatalog, ...flowCatalog, ...transformElements, ...timingElements);
 // Raw video and audio (issue 6): test sources, converters, scaler, rate adapters, resampler.
 registry.register(...videoElements, ...audioElements);
+// Zero-copy transport between processes (issue 3): ipcsink, ipcsrc.
+registry.register(...ipcElements);
 
 export { AppSink, AppSrc, CapsFilter, FakeSink, FakeSrc, FileSink, FileSrc, Identity, Queue, Tee };

@@ -128,3 +128,40 @@ describe("io_uring", () => {
     expect(() => ring.submit()).toThrow("closed");
   });
 });
+
+describe("io_uring: async I/O, completion eventfd, worker limit", () => {
+  test.if(uring.available())("prepRw with Sqe.ASYNC completes; ready() counts; the registered eventfd rings only while enabled", async () => {
+    const { eventfd, eventfdRead, Efd } = await import("./fdpass.ts");
+    const memfd = await import("./memfd.ts");
+    const path = join(dir, "async.bin");
+    const fd = openSync(path, "w+");
+    const ring = new uring.Ring(8);
+    const efd = eventfd(0, Efd.NONBLOCK);
+    const done = new uring.Completions(8);
+    const src = new Uint8Array(8192).fill(5);
+    try {
+      expect(ring.setMaxWorkers(1, 0)).toBe(true);
+      ring.registerEventfd(efd);
+      expect(ring.eventfdNotify(false)).toBe(true);
+      expect(ring.prepRw(uring.Op.WRITE, fd, src, 8192, 0, 11, uring.Sqe.ASYNC)).toBe(true);
+      expect(ring.submitAndWait(1)).toBeGreaterThanOrEqual(0);
+      expect(ring.ready()).toBe(1);
+      expect(eventfdRead(efd)).toBeNull(); // notifications were off
+      expect(ring.reap(done)).toBe(1);
+      expect([done.userData(0), done.res(0)]).toEqual([11, 8192]);
+      expect(ring.eventfdNotify(true)).toBe(true);
+      const back = new Uint8Array(8192);
+      ring.prepRw(uring.Op.READ, fd, back, 8192, 0, 12, uring.Sqe.ASYNC);
+      ring.submitAndWait(1);
+      expect(eventfdRead(efd)).toBeGreaterThanOrEqual(1);
+      ring.reap(done);
+      expect(back).toEqual(src);
+      expect(() => ring.prepRw(7, fd, back, 1, 0, 0)).toThrow("EINVAL");
+      ring.unregisterEventfd();
+    } finally {
+      ring.close();
+      memfd.close(efd);
+      closeSync(fd);
+    }
+  });
+});

@@ -4,11 +4,13 @@
  *
  * I/O: with io_uring (see uring-io.ts) the sink writes straight from the buffer's memory — no
  * copy — keeping up to `queue-depth` writes in flight: it holds a reference to each buffer
- * until its write completes, then releases it (a pooled slot goes back to its source). The
- * kernel runs buffered writes on its worker threads (ext4 does not take them inline), so they
- * overlap with the reading upstream; when the queue is full the sink waits in the kernel for
- * the oldest write, and while writes remain in flight their completions are also reaped from
- * the event loop, so upstream never waits for a slot that only a reap would free. EOS is passed on only after every write has
+ * until its write completes, then releases it (a pooled slot goes back to its source). Writes
+ * go straight to the kernel's worker threads (IOSQE_ASYNC): ext4 cannot take a buffered write
+ * without blocking, and its non-blocking attempt costs, for large writes, as much again as the
+ * write. So they overlap with the reading upstream, and complete in any order. When the queue
+ * is full the sink waits in the kernel for a write to finish, and while writes remain in flight
+ * their completions are also reaped from the event loop, so upstream never waits for a slot
+ * that only a reap would free. EOS is passed on only after every write has
  * completed and the file has been closed (with `fsync=true`, synced first). Without io_uring
  * (or for pipes and devices) writes are synchronous pwrite/write calls.
  *
@@ -26,7 +28,7 @@ import type { Pad } from "../../src/graph/pad.ts";
 import { PropertyError, Type, type Static } from "../../src/graph/properties.ts";
 import { Sink } from "../../src/graph/sink.ts";
 import { errnoName } from "../../ffi/errno.ts";
-import { Op } from "../../ffi/uring.ts";
+import { Op, Sqe } from "../../ffi/uring.ts";
 import { chooseEngine, DEFAULT_QUEUE_DEPTH, IO_MODES, type IoMode, MAX_QUEUE_DEPTH, UringIo } from "./uring-io.ts";
 
 const Props = Type.Object({
@@ -60,10 +62,10 @@ export class FileSink extends Sink<P> {
   /** File offset of the next write. */
   #position = 0;
   #io: UringIo | null = null;
-  // Writes in flight, indexed by sequence number & #mask; userData is the sequence number.
-  #issued = 0;
-  #completed = 0;
-  #mask = 0;
+  // Writes in flight, one entry each; userData is the entry's index. The kernel's workers
+  // complete writes in any order, so entries come from a free stack, not from a sequence.
+  #free = new Int32Array(0);
+  #top = 0;
   #bufs: (Buffer | null)[] = [];
   #offs = new Float64Array(0);
   #done = new Int32Array(0);
@@ -78,7 +80,7 @@ export class FileSink extends Sink<P> {
 
   /** Writes submitted and not completed yet. */
   get inFlight(): number {
-    return this.#issued - this.#completed;
+    return this.#bufs.length - this.#top;
   }
 
   override prepare(): void {
@@ -90,13 +92,18 @@ export class FileSink extends Sink<P> {
     try {
       const engine = chooseEngine(p.ioMode as IoMode, this.#fd, this.ctx?.bus, this.name);
       if (engine === "io-uring") {
-        let cap = 1;
-        while (cap < p.queueDepth + 1) cap <<= 1;
-        this.#mask = cap - 1;
+        // One entry more than the queue depth: render() submits before it waits.
+        const cap = p.queueDepth + 1;
         this.#bufs = new Array(cap).fill(null);
         this.#offs = new Float64Array(cap);
         this.#done = new Int32Array(cap);
+        this.#free = new Int32Array(cap);
+        for (let i = 0; i < cap; i++) this.#free[i] = cap - 1 - i;
+        this.#top = cap;
         this.#io = new UringIo(cap);
+        // Writes to one file only contend for its lock when several workers run them: one
+        // worker writes while this thread reads (refused on kernels before 5.15: harmless).
+        this.#io.ring.setMaxWorkers(1, 0);
       }
     } catch (err) {
       this.unprepare();
@@ -131,18 +138,17 @@ export class FileSink extends Sink<P> {
     if (io === null) return this.#writeSync(buf.data);
     // Keep our own reference until the kernel is done with the bytes; the base releases `buf`.
     const mine = buf.clone();
-    const seq = this.#issued++;
-    const i = seq & this.#mask;
+    const i = this.#free[--this.#top]!;
     this.#bufs[i] = mine;
     this.#offs[i] = this.#position;
     this.#done[i] = 0;
-    io.ring.prepRw(Op.WRITE, this.#fd, mine.data, n, this.#position, seq, Number(process.env.PX_SQE ?? 0));
+    io.ring.prepRw(Op.WRITE, this.#fd, mine.data, n, this.#position, i, Sqe.ASYNC);
     this.#position += n;
     io.ring.submit();
     this.#reap(io);
     // Queue full: wait in the kernel for the oldest write. A buffered write to a file takes
     // tens to hundreds of microseconds; waking through the event loop would cost more than that.
-    if (this.inFlight >= this.props.queueDepth) io.drain(1, this.#complete);
+    while (this.inFlight >= this.props.queueDepth && !this.#failed) io.drain(1, this.#complete);
     // Writes still in flight hold their buffers, which upstream may be waiting for (a pool
     // slot): reap them from the event loop if no further buffer comes to do it.
     if (this.inFlight > 0) this.#arm(io);
@@ -172,8 +178,7 @@ export class FileSink extends Sink<P> {
   }
 
   /** One write finished: release its buffer, or resubmit the rest of a short write. */
-  readonly #complete = (seq: number, res: number): void => {
-    const i = seq & this.#mask;
+  readonly #complete = (i: number, res: number): void => {
     const buf = this.#bufs[i];
     if (buf === null || buf === undefined) return;
     if (res <= 0) {
@@ -186,13 +191,13 @@ export class FileSink extends Sink<P> {
       // Short write (rare: a signal, a full quota): write the rest at the right offset.
       const doneBytes = (this.#done[i] = this.#done[i]! + res);
       const rest = buf.data.subarray(doneBytes);
-      this.#io.ring.prepRw(Op.WRITE, this.#fd, rest, rest.byteLength, this.#offs[i]! + doneBytes, seq);
+      this.#io.ring.prepRw(Op.WRITE, this.#fd, rest, rest.byteLength, this.#offs[i]! + doneBytes, i, Sqe.ASYNC);
       this.#io.ring.submit();
       return;
     }
     this.#bufs[i] = null;
+    this.#free[this.#top++] = i;
     buf.release();
-    this.#completed++;
   };
 
   /** Watches for completions while writes are in flight (see #pump). */
@@ -231,7 +236,7 @@ export class FileSink extends Sink<P> {
   protected override handleEvent(_pad: Pad, ev: Event): boolean {
     if (ev.type === "eos") {
       // Normally nothing is in flight here; a buffer held for sync=true may just have gone out.
-      if (this.#io !== null && this.inFlight > 0) this.#io.drain(this.inFlight, this.#complete);
+      this.#drainAll();
       this.#close();
     }
     return true;
@@ -258,18 +263,27 @@ export class FileSink extends Sink<P> {
   override stop(): void {
     super.stop();
     this.#eos = null;
+    this.#drainAll();
+  }
+
+  /** Waits in the kernel until no write is in flight (a short write is resubmitted, so this
+   * counts entries, not completions). */
+  #drainAll(): void {
     const io = this.#io;
-    if (io !== null && this.inFlight > 0) io.drain(this.inFlight, this.#complete);
+    if (io === null) return;
+    while (this.inFlight > 0) io.drain(1, this.#complete);
   }
 
   override unprepare(): void {
     const io = this.#io;
-    if (io !== null && this.inFlight > 0) io.drain(this.inFlight, this.#complete);
+    this.#drainAll();
     for (let i = 0; i < this.#bufs.length; i++) {
-      this.#bufs[i]?.release();
+      const b = this.#bufs[i];
+      if (b === null || b === undefined) continue;
       this.#bufs[i] = null;
+      this.#free[this.#top++] = i;
+      b.release();
     }
-    this.#issued = this.#completed = 0;
     io?.close();
     this.#io = null;
     this.#close();

@@ -11,7 +11,7 @@
  * buffer (heap memory from an appsrc, say) is copied once into ipcsink's own memfd pool;
  * `stats().copied` counts those copies. The slot goes back to its pool when the consumer drops
  * the buffer. Events (stream-start, caps, segment, EOS, custom…) travel in order with the
- * buffers.
+ * buffers, as do every buffer field but `meta` (in-process data that does not cross).
  *
  * No consumer. Before the first consumer connects, and after one disconnects, the
  * `on-disconnect` policy applies:
@@ -23,7 +23,9 @@
  *                    connection it waits, as block does).
  * A consumer that dies — SIGKILL included — never wedges the sink: it is noticed at once, every
  * slot it held comes back to its pool, and a replacement consumer's first buffer is DISCONT.
- * EOS is passed on (the pipeline's EOS) once it has been handed to the consumer (or dropped).
+ * EOS is passed on (the pipeline's EOS) once it has been handed to the consumer (or dropped);
+ * with on-disconnect=block and nobody connected it waits too (in `parallax launch` a second
+ * Ctrl-C stops at once).
  * The socket file is removed when the element is unprepared.
  */
 import type { Buffer } from "../../src/buffer.ts";

@@ -13,16 +13,20 @@
  * Exit status: 0 at EOS; 1 when the pipeline failed while running; 2 when the description is
  * wrong (syntax, unknown element, bad property, negotiation). Ctrl-C sends EOS so sinks finish
  * cleanly; a second Ctrl-C stops at once.
+ *
+ * Start-up is part of the job (a one-buffer pipeline should end as fast as gst-launch's): only
+ * the elements the description names are imported (elements/manifest.ts), and the graph dumps,
+ * the isolation planner and the scheduling summary only when an option asks for them.
  */
 import { writeFileSync } from "node:fs";
+import "../../elements/manifest.ts";
 import { formatTime } from "../debug/format.ts";
-import { toDot, toJson, toText } from "../debug/dump.ts";
 import { fromLaunch } from "../graph/from-launch.ts";
 import type { Pipeline } from "../graph/pipeline.ts";
+import { parseLaunch } from "../launch/index.ts";
+import { registry } from "../registry.ts";
 import { parseSchedulingMode, SchedulingConfigError, type SchedulingMode } from "../scheduling/config.ts";
-import { schedulingOf } from "../scheduling/host.ts";
 import { parseIsolateFlag, IsolationOptionsError, type IsolationOption } from "../isolation/options.ts";
-import { describePlan } from "../isolation/executor.ts";
 
 /** What `parallax launch` runs when given no pipeline: a short, self-checking demo. */
 export const DEFAULT_PIPELINE =
@@ -88,6 +92,7 @@ export async function runLaunch(o: LaunchOptions, out = process.stdout, err = pr
   if (!o.description) say(`No pipeline given: running the default one:\n  ${DEFAULT_PIPELINE}`);
   let pipeline: Pipeline;
   try {
+    await registry.load(launchFactories(description));
     pipeline = fromLaunch(description, o.scheduling ? { scheduling: o.scheduling } : {});
   } catch (e) {
     err.write(`ERROR: pipeline could not be constructed: ${(e as Error).message}\n`);
@@ -97,6 +102,7 @@ export async function runLaunch(o: LaunchOptions, out = process.stdout, err = pr
     // Isolated elements are never prepared here (that would run their code unsandboxed):
     // the graph is checked, negotiated and planned instead.
     if (o.isolation !== undefined) {
+      const { describePlan } = await import("../isolation/executor.ts");
       const text = describePlan(pipeline, o.isolation);
       if (o.verbose || o.dryRun) say(text);
     } else pipeline.prepare();
@@ -104,11 +110,15 @@ export async function runLaunch(o: LaunchOptions, out = process.stdout, err = pr
     err.write(`ERROR: pipeline could not be prepared: ${(e as Error).message}\n`);
     return 2;
   }
-  if (o.verbose || o.dryRun) say(toText(pipeline));
-  const plan = schedulingOf(pipeline)?.summary;
-  if (plan && (o.verbose || o.dryRun || o.scheduling)) say(plan);
-  if (o.dot) writeFileSync(o.dot, toDot(pipeline));
-  if (o.json) writeFileSync(o.json, JSON.stringify(toJson(pipeline), null, 2));
+  const dump = o.verbose || o.dryRun || o.dot || o.json ? await import("../debug/dump.ts") : null;
+  if (dump && (o.verbose || o.dryRun)) say(dump.toText(pipeline));
+  if (o.verbose || o.dryRun || o.scheduling) {
+    const { schedulingOf } = await import("../scheduling/host.ts");
+    const plan = schedulingOf(pipeline)?.summary;
+    if (plan) say(plan);
+  }
+  if (dump && o.dot) writeFileSync(o.dot, dump.toDot(pipeline));
+  if (dump && o.json) writeFileSync(o.json, JSON.stringify(dump.toJson(pipeline), null, 2));
   if (o.dryRun) {
     pipeline.suspend();
     return 0;
@@ -135,7 +145,7 @@ export async function runLaunch(o: LaunchOptions, out = process.stdout, err = pr
     await pipeline.run(o.isolation !== undefined ? { isolation: o.isolation } : {});
     say(`Got EOS from element "${pipeline.name}".`);
     say(`Execution ended after ${formatTime(Math.round((performance.now() - t0) * 1e6))}`);
-    if (o.json) writeFileSync(o.json, JSON.stringify(toJson(pipeline), null, 2));
+    if (dump && o.json) writeFileSync(o.json, JSON.stringify(dump.toJson(pipeline), null, 2));
     return 0;
   } catch (e) {
     err.write(`ERROR: ${(e as Error).message}\n`);
@@ -143,5 +153,17 @@ export async function runLaunch(o: LaunchOptions, out = process.stdout, err = pr
   } finally {
     process.off("SIGINT", onSigint);
     pipeline.dispose();
+  }
+}
+
+/**
+ * The factories a description names (caps filters become capsfilter elements), for
+ * `registry.load`. A description that does not parse gives none: fromLaunch reports the error.
+ */
+export function launchFactories(description: string): string[] {
+  try {
+    return parseLaunch(description).nodes.flatMap((n) => (n.kind === "element" ? [n.factory] : n.kind === "caps" ? ["capsfilter"] : []));
+  } catch {
+    return [];
   }
 }

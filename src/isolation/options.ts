@@ -17,6 +17,9 @@
 
 export type ExecutionMode = "in-process" | "isolated" | "grouped";
 
+/** The role name `parallax --role` runs an element host under. */
+export const HOST_ROLE = "element-host";
+
 /** Linux namespaces an element host can be put in (entered at spawn by `unshare`). */
 export type NamespaceName = "user" | "pid" | "net" | "ipc" | "mount";
 export const ALL_NAMESPACES: readonly NamespaceName[] = ["user", "pid", "net", "ipc", "mount"];

@@ -28,8 +28,7 @@ export const MAX_MESSAGE_BYTES = 64 * 1024;
 /** Named fds of an element host. */
 export const CONTROL_FD = 3;
 export const FDS_FD = 4;
-/** The role name `parallax --role` runs an element host under. */
-export const HOST_ROLE = "element-host";
+export { HOST_ROLE } from "./options.ts";
 
 /** Exit codes of an element host, and what each means. */
 export const Exit = {

@@ -5,7 +5,7 @@
  * and link watchers would otherwise keep the event loop alive.
  */
 import { registerRole } from "../cli/roles.ts";
-import { HOST_ROLE } from "./protocol.ts";
+import { HOST_ROLE } from "./options.ts";
 
 registerRole(HOST_ROLE, async (args) => {
   const { hostMain } = await import("./host.ts");
