@@ -30,8 +30,7 @@ const flag = (name: string, dflt: string) => {
 const ROUNDS = Number(flag("--rounds", "5"));
 const SCALE = Number(flag("--scale", "1"));
 const ROOT = resolve(import.meta.dir, "..");
-// Until the lead wires elements/ipc into the catalog, the fixture registers them first.
-const EXE = args.includes("--exe") ? [resolve(flag("--exe", ""))] : [process.execPath, join(ROOT, "elements/ipc/launch.fixture.ts")];
+const EXE = args.includes("--exe") ? [resolve(flag("--exe", ""))] : [process.execPath, join(ROOT, "bin/parallax.ts")];
 const DIR = join(tmpdir(), "parallax-bench-ipc");
 mkdirSync(DIR, { recursive: true });
 

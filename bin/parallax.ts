@@ -2,10 +2,14 @@
 /**
  * The `parallax` command: `launch` (gst-launch-1.0) and `inspect` (gst-inspect-1.0).
  * Runs from source (`bun bin/parallax.ts …`) and as the compiled `dist/parallax`.
+ *
+ * Start-up time is mostly module loading, so this file imports almost nothing itself: each
+ * command imports its code when it runs (in the compiled executable, built with `--splitting`,
+ * each is a chunk of its own that is not even read otherwise), and a launch imports only the
+ * elements its pipeline names. When the command is done the process exits at once, after stdout
+ * and stderr are flushed, instead of waiting for the runtime's own teardown.
  */
-import { inspectElement, inspectList } from "../src/cli/inspect.ts";
-import { parseLaunchArgs, runLaunch, UsageError } from "../src/cli/launch.ts";
-import { registry } from "../src/index.ts";
+import { stderr, stdout } from "../src/cli/output.ts";
 import { roleMain } from "../src/cli/roles.ts";
 import "../src/isolation/role.ts";
 
@@ -17,33 +21,25 @@ const USAGE = `usage:
 async function main(argv: string[]): Promise<number> {
   const [cmd, ...rest] = argv;
   switch (cmd) {
-    case "launch":
+    case "launch": {
+      const { parseLaunchArgs, runLaunch, UsageError } = await import("../src/cli/launch.ts");
       try {
         return await runLaunch(parseLaunchArgs(rest));
       } catch (e) {
         if (e instanceof UsageError) {
-          process.stderr.write(`${e.message}\n${USAGE}\n`);
+          stderr.write(`${e.message}\n${USAGE}\n`);
           return 2;
         }
         throw e;
       }
+    }
     case "inspect": {
-      if (rest.length === 0) {
-        process.stdout.write(inspectList(registry) + "\n");
-        return 0;
-      }
-      const cls = registry.get(rest[0]!);
-      if (!cls) {
-        const s = registry.suggest(rest[0]!);
-        process.stderr.write(`No such element "${rest[0]}"${s.length ? `; did you mean ${s.join(", ")}?` : ""}\n`);
-        return 1;
-      }
-      process.stdout.write(inspectElement(cls) + "\n");
-      return 0;
+      const { runInspect } = await import("../src/cli/inspect.ts");
+      return await runInspect(rest);
     }
     case "--version":
     case "version":
-      process.stdout.write("parallax 0.1.0\n");
+      stdout.write("parallax 0.1.0\n");
       return 0;
     case "--role":
       return await roleMain(rest);
@@ -51,10 +47,10 @@ async function main(argv: string[]): Promise<number> {
     case "-h":
     case "--help":
     case "help":
-      process.stdout.write(USAGE + "\n");
+      stdout.write(USAGE + "\n");
       return cmd === undefined ? 2 : 0;
     default:
-      process.stderr.write(`unknown command "${cmd}"\n${USAGE}\n`);
+      stderr.write(`unknown command "${cmd}"\n${USAGE}\n`);
       return 2;
   }
 }

@@ -58,7 +58,10 @@ function buildExecutable(): void {
   }
   mkdirSync(join(ROOT, "dist"), { recursive: true });
   // --bytecode: pre-compiled JavaScriptCore bytecode halves start-up (no parsing at launch).
-  run([process.execPath, "build", "--compile", "--bytecode", "--format=esm", ENTRY, "--outfile", OUTFILE]);
+  // --splitting: every dynamic import() becomes a chunk of its own, read only when imported;
+  // the command imports each command's code and each element's module that way, so a launch
+  // loads only what its pipeline uses (bin/parallax.ts, elements/manifest.ts).
+  run([process.execPath, "build", "--compile", "--bytecode", "--splitting", "--format=esm", ENTRY, "--outfile", OUTFILE]);
 }
 
 buildShims();

@@ -19,7 +19,7 @@ import type { IpcSrc } from "./ipcsrc.ts";
 
 registry.register(...ipcElements);
 
-const FIXTURE = join(import.meta.dir, "launch.fixture.ts");
+const PARALLAX = join(import.meta.dir, "../../bin/parallax.ts");
 const dir = mkdtempSync(join(tmpdir(), "px-ipcel-"));
 let n = 0;
 const sock = () => join(dir, `e${n++}.sock`);
@@ -30,9 +30,9 @@ afterAll(async () => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-/** `parallax launch -q "<desc>"` in a child process (with the ipc elements registered). */
+/** `parallax launch -q "<desc>"` in a child process. */
 function spawnLaunch(desc: string): Bun.Subprocess<"ignore", "pipe", "pipe"> {
-  const p = Bun.spawn([process.execPath, FIXTURE, "launch", "-q", desc], { stdin: "ignore", stdout: "pipe", stderr: "pipe" });
+  const p = Bun.spawn([process.execPath, PARALLAX, "launch", "-q", desc], { stdin: "ignore", stdout: "pipe", stderr: "pipe" });
   children.push(p);
   return p;
 }

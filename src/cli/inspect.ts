@@ -2,15 +2,43 @@
  * `parallax inspect`: the gst-inspect-1.0 equivalent. Without an argument, every element by
  * category; with one, its description, pad templates with caps, properties (type, default,
  * range or choices), scheduling and the authority it needs when isolated.
+ *
+ * The command loads element modules itself (the built-ins are defined lazily by
+ * elements/manifest.ts): all of them for the list, only the one asked about otherwise.
  */
+import "../../elements/manifest.ts";
 import type { ElementClass } from "../graph/element.ts";
 import { describeType, kebab, schemaDefault, schemaDescription, isMutable } from "../graph/properties.ts";
-import type { Registry } from "../registry.ts";
+import { registry as defaultRegistry, type Registry } from "../registry.ts";
+import { stderr, stdout, type TextSink } from "./output.ts";
 import type { TSchema } from "typebox";
+
+/**
+ * Runs `parallax inspect [element]`; returns the exit status (0, or 1 for an unknown element,
+ * with the nearest names as a hint on `err`).
+ */
+export async function runInspect(args: string[], out: TextSink = stdout, err: TextSink = stderr, reg: Registry = defaultRegistry): Promise<number> {
+  const factory = args[0];
+  if (factory === undefined) {
+    await reg.load();
+    out.write(inspectList(reg) + "\n");
+    return 0;
+  }
+  await reg.load([factory]);
+  const cls = reg.get(factory);
+  if (!cls) {
+    const s = reg.suggest(factory);
+    err.write(`No such element "${factory}"${s.length ? `; did you mean ${s.join(", ")}?` : ""}\n`);
+    return 1;
+  }
+  out.write(inspectElement(cls) + "\n");
+  return 0;
+}
 
 export function inspectList(reg: Registry): string {
   const byCat = new Map<string, ElementClass[]>();
-  for (const c of reg.list()) {
+  const all = reg.list();
+  for (const c of all) {
     const l = byCat.get(c.meta.category) ?? [];
     l.push(c);
     byCat.set(c.meta.category, l);
@@ -20,7 +48,7 @@ export function inspectList(reg: Registry): string {
     lines.push(`${cat}:`);
     for (const c of list) lines.push(`  ${c.meta.name.padEnd(20)} ${c.meta.description}`);
   }
-  lines.push("", `${reg.list().length} elements`);
+  lines.push("", `${all.length} elements`);
   return lines.join("\n");
 }
 

@@ -25,6 +25,7 @@ import { fromLaunch } from "../graph/from-launch.ts";
 import type { Pipeline } from "../graph/pipeline.ts";
 import { parseLaunch } from "../launch/index.ts";
 import { registry } from "../registry.ts";
+import { stderr, stdout, type TextSink } from "./output.ts";
 import { parseSchedulingMode, SchedulingConfigError, type SchedulingMode } from "../scheduling/config.ts";
 import { parseIsolateFlag, IsolationOptionsError, type IsolationOption } from "../isolation/options.ts";
 
@@ -84,7 +85,7 @@ export function parseLaunchArgs(args: string[]): LaunchOptions {
 
 export class UsageError extends Error {}
 
-export async function runLaunch(o: LaunchOptions, out = process.stdout, err = process.stderr): Promise<number> {
+export async function runLaunch(o: LaunchOptions, out: TextSink = stdout, err: TextSink = stderr): Promise<number> {
   const description = o.description || DEFAULT_PIPELINE;
   const say = (s: string) => {
     if (!o.quiet) out.write(s + "\n");

@@ -2,6 +2,8 @@
  * Hidden roles of the parallax executable: the same program re-spawned as a helper process
  * (an isolated element host, say). Each role is registered by the subsystem that needs it.
  */
+import { stderr } from "./output.ts";
+
 export type RoleMain = (args: string[]) => Promise<number>;
 
 const roles = new Map<string, RoleMain>();
@@ -14,7 +16,7 @@ export async function roleMain(args: string[]): Promise<number> {
   const [name, ...rest] = args;
   const r = name ? roles.get(name) : undefined;
   if (!r) {
-    process.stderr.write(`unknown role "${name}"\n`);
+    stderr.write(`unknown role "${name}"\n`);
     return 2;
   }
   return r(rest);

@@ -6,9 +6,15 @@
  * launch string is converted with TypeBox's Value.Convert, then checked; a failure becomes a
  * PropertyError that says which property, what it expects (type, range, choices) and what it
  * got. Defaults come from the schema (every default is also a named constant in the element).
+ *
+ * Start-up cost: TypeBox's Value module (conversion, checking, defaults) is large, and loading
+ * it was a good part of the `parallax` command's start-up. Every built-in property is a scalar
+ * (integer, number, boolean, string, or an enum of strings), so those are converted, checked and
+ * defaulted here with TypeBox's own rules (`scalarKind` says which schemas qualify); any other
+ * schema goes to Value, which is then loaded on first use. properties.test.ts checks both paths
+ * agree on every built-in property.
  */
 import Type, { type TSchema } from "typebox";
-import Value from "typebox/value";
 
 export { Type };
 export type { Static, TSchema } from "typebox";
@@ -127,11 +133,11 @@ export function coerceProperty(
     if (s.type === "boolean" && /^(yes|no|on|off|1|0)$/i.test(raw)) {
       value = /^(yes|on|1)$/i.test(raw);
     } else {
-      value = Value.Convert(schema, raw);
+      value = convertValue(schema, raw);
     }
   }
-  if (!Value.Check(schema, value)) {
-    const shown = typeof raw === "string" ? `"${raw}"` : JSON.stringify(raw);
+  if (!checkValue(schema, value)) {
+    const shown = typeof raw === "string" ? `"${raw}"` : typeof raw === "bigint" ? `${raw}n` : JSON.stringify(raw);
     throw new PropertyError(
       element,
       name,
@@ -153,5 +159,128 @@ function describeHint(schema: TSchema): string {
 
 /** The full property record: defaults from the schema, overridden by `given` (already coerced). */
 export function withDefaults<T>(props: PropertySchema, given: Record<string, unknown>): T {
-  return Value.Default(props, { ...given }) as T;
+  const out: Record<string, unknown> = { ...given };
+  if (!scalarObject(props)) return typeboxValue().Default(props, out) as T;
+  for (const [key, schema] of Object.entries(props.properties as Record<string, SchemaLike>)) {
+    // As Value.Default: only a missing (undefined) value takes the default.
+    if (out[key] === undefined && "default" in schema) out[key] = schema.default;
+  }
+  return out as T;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Scalar schemas without TypeBox's Value module
+// ---------------------------------------------------------------------------------------------
+
+type ValueModule = typeof import("typebox/value").default;
+let valueModule: ValueModule | undefined;
+
+/** TypeBox's Value module, loaded on first use (synchronously: it has no top-level await). */
+function typeboxValue(): ValueModule {
+  return (valueModule ??= (require("typebox/value") as typeof import("typebox/value")).default);
+}
+
+type ScalarKind = "integer" | "number" | "boolean" | "string" | "enum";
+
+/** TypeBox kinds (the hidden `~kind`) handled here, with the JSON Schema `type` each must have. */
+const SCALAR_KINDS: Record<string, ScalarKind> = { Integer: "integer", Number: "number", Boolean: "boolean", String: "string", Enum: "enum" };
+
+/** Keywords that leave conversion and checking alone, or that are checked here. */
+const SCALAR_KEYWORDS = new Set(["type", "enum", "minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum", "default", "description", "title", "mutable", "readOnly", "~kind", "~optional", "~readonly"]);
+
+const scalarCache = new WeakMap<object, ScalarKind | null>();
+
+/**
+ * Which scalar a schema is, when this module converts and checks it exactly as Value would; null
+ * sends it to Value. Only TypeBox-built schemas qualify (Value converts only those), with no
+ * keyword beyond SCALAR_KEYWORDS (a `pattern`, a `~refine` and the like go to Value), a
+ * primitive default, and for an enum, string members.
+ */
+export function scalarKind(schema: TSchema): ScalarKind | null {
+  let kind = scalarCache.get(schema);
+  if (kind !== undefined) return kind;
+  kind = classify(schema as SchemaLike & Record<string, unknown>);
+  scalarCache.set(schema, kind);
+  return kind;
+}
+
+function classify(s: SchemaLike & Record<string, unknown>): ScalarKind | null {
+  const kind = SCALAR_KINDS[s["~kind"] as string];
+  if (!kind) return null;
+  if (!Object.getOwnPropertyNames(s).every((k) => SCALAR_KEYWORDS.has(k))) return null;
+  if (Object.getOwnPropertySymbols(s).length > 0) return null;
+  if ("default" in s && s.default !== null && (typeof s.default === "object" || typeof s.default === "function")) return null;
+  if (kind === "enum") {
+    return "type" in s || !Array.isArray(s.enum) || !s.enum.every((v) => typeof v === "string") ? null : "enum";
+  }
+  return s.type === kind && !("enum" in s) ? kind : null;
+}
+
+/** An object schema whose properties are all scalars, with no other keyword that fills values. */
+function scalarObject(props: PropertySchema): boolean {
+  const p = props as unknown as Record<string, unknown>;
+  if (p.type !== "object" || "default" in p || (p.additionalProperties !== undefined && typeof p.additionalProperties !== "boolean")) return false;
+  return Object.values(props.properties as Record<string, TSchema>).every((s) => scalarKind(s) !== null);
+}
+
+/** Value.Convert of launch-string text. */
+function convertValue(schema: TSchema, raw: string): unknown {
+  switch (scalarKind(schema)) {
+    case "integer": {
+      const n = textToNumber(raw);
+      return n === undefined ? raw : Math.trunc(n);
+    }
+    case "number":
+      return textToNumber(raw) ?? raw;
+    case "boolean": {
+      const l = raw.toLowerCase();
+      return l === "true" ? true : l === "false" ? false : raw;
+    }
+    case "string":
+    case "enum": // string members only: the text is the value
+      return raw;
+    default:
+      return typeboxValue().Convert(schema, raw);
+  }
+}
+
+const BIGINT_TEXT = /^-?(0|[1-9]\d*)n$/;
+
+/** TypeBox's text-to-number rule: `+text` when finite, true/false as 1/0, `123n`; else undefined. */
+function textToNumber(raw: string): number | undefined {
+  const n = +raw;
+  if (Number.isFinite(n)) return n;
+  const l = raw.toLowerCase();
+  if (l === "false") return 0;
+  if (l === "true") return 1;
+  if (BIGINT_TEXT.test(raw)) {
+    const b = BigInt(raw.slice(0, -1));
+    return b <= BigInt(Number.MAX_SAFE_INTEGER) && b >= BigInt(Number.MIN_SAFE_INTEGER) ? Number(b) : undefined;
+  }
+  return undefined;
+}
+
+/** Value.Check. */
+function checkValue(schema: TSchema, value: unknown): boolean {
+  const s = schema as SchemaLike & { exclusiveMinimum?: number; exclusiveMaximum?: number };
+  switch (scalarKind(schema)) {
+    case "integer":
+    case "number": {
+      if (typeof value !== "number" || !(s.type === "integer" ? Number.isInteger(value) : Number.isFinite(value))) return false;
+      return (
+        (s.minimum === undefined || value >= s.minimum) &&
+        (s.maximum === undefined || value <= s.maximum) &&
+        (s.exclusiveMinimum === undefined || value > s.exclusiveMinimum) &&
+        (s.exclusiveMaximum === undefined || value < s.exclusiveMaximum)
+      );
+    }
+    case "boolean":
+      return typeof value === "boolean";
+    case "string":
+      return typeof value === "string";
+    case "enum":
+      return s.enum!.includes(value);
+    default:
+      return typeboxValue().Check(schema, value);
+  }
 }
