@@ -19,7 +19,7 @@ export { Pipeline, PipelineError, linkPads, type PipelineOptions } from "./graph
 export { PropertyError, Type, type Static } from "./graph/properties.ts";
 export { Sink, AsyncSink } from "./graph/sink.ts";
 export { Source, AsyncSource, WAIT } from "./graph/source.ts";
-export { Transform } from "./graph/transform.ts";
+export { AsyncTransform, Transform } from "./graph/transform.ts";
 export { parseLaunch, SourceError } from "./launch/index.ts";
 export { registry, Registry, UnknownElementError } from "./registry.ts";
 export { fromLaunch };
