@@ -15,6 +15,8 @@
  *   h1  audiotestsrc wave=sine ! S16LE 48k stereo ! audioconvert ! F32LE ! fakesink  (≥ 1×)
  *   v1  videotestsrc pattern=black ! I420 1080p ! videoconvert ! RGBA ! fakesink    (≥ 1×)
  *       (v1's figure includes the source; d2 alone shows what the source costs)
+ *   v1y v1 with PARALLAX_VIDEOCONVERT_LIBYUV=1: I420 → RGBA through libyuv (not the default:
+ *       outside the ±2 tolerance against GStreamer; no target)
  */
 const args = process.argv.slice(2);
 const flag = (name: string) => {
@@ -24,7 +26,8 @@ const flag = (name: string) => {
 const REPS = Number(flag("--reps") ?? 3);
 const ONLY = flag("--only")?.split(",");
 
-type Case = { id: string; what: string; line: (n: number) => string; n: number; target?: number };
+/** `env`: extra environment for the Parallax run only (v1y opts videoconvert into libyuv). */
+type Case = { id: string; what: string; line: (n: number) => string; n: number; target?: number; env?: Record<string, string> };
 
 const HD = "video/x-raw,format=I420,width=1920,height=1080";
 const CASES: Case[] = [
@@ -44,6 +47,14 @@ const CASES: Case[] = [
     n: 300,
     target: 1,
   },
+  {
+    // Not the default path: libyuv strays up to 3-4 per channel from GStreamer (see videoconvert.ts).
+    id: "v1y",
+    what: "v1 with PARALLAX_VIDEOCONVERT_LIBYUV=1 (libyuv SIMD, outside the ±2 tolerance)",
+    line: (n) => `videotestsrc pattern=black num-buffers=${n} ! ${HD} ! videoconvert ! video/x-raw,format=RGBA ! fakesink`,
+    n: 3000, // ~0.5 ms a frame: 300 frames would drown in start-up noise
+    env: { PARALLAX_VIDEOCONVERT_LIBYUV: "1" },
+  },
 ];
 
 const PX = [process.execPath, new URL("../bin/parallax.ts", import.meta.url).pathname, "launch", "-q"];
@@ -51,9 +62,9 @@ const GST = ["gst-launch-1.0", "-q"];
 
 type Sample = { wall: number; cpu: number; ok: boolean };
 
-function time(cmd: string[]): Sample {
+function time(cmd: string[], env?: Record<string, string>): Sample {
   const t0 = performance.now();
-  const r = Bun.spawnSync(cmd, { stdout: "ignore", stderr: "pipe" });
+  const r = Bun.spawnSync(cmd, { stdout: "ignore", stderr: "pipe", env: env ? { ...process.env, ...env } : undefined });
   const wall = (performance.now() - t0) / 1000;
   const ru = r.resourceUsage;
   const cpu = ru ? Number(ru.cpuTime.user + ru.cpuTime.system) / 1e6 : NaN;
@@ -72,9 +83,9 @@ for (const c of CASES) {
   const px: { wall: number; cpu: number }[] = [];
   const gs: { wall: number; cpu: number }[] = [];
   for (let r = 0; r < REPS; r++) {
-    const pBig = time([...PX, c.line(c.n)]);
+    const pBig = time([...PX, c.line(c.n)], c.env);
     const gBig = time([...GST, ...words(c.line(c.n))]);
-    const pSmall = time([...PX, c.line(small)]);
+    const pSmall = time([...PX, c.line(small)], c.env);
     const gSmall = time([...GST, ...words(c.line(small))]);
     px.push({ wall: pBig.wall - pSmall.wall, cpu: pBig.cpu - pSmall.cpu });
     gs.push({ wall: gBig.wall - gSmall.wall, cpu: gBig.cpu - gSmall.cpu });

@@ -17,8 +17,16 @@ import { Type, type Static } from "../../src/graph/properties.ts";
 import { VideoConverter } from "../../src/media/video-convert.ts";
 import { type VideoFormat, VIDEO_CAPS_ALL, formatDesc, isVideoFormat, type VideoInfo } from "../../src/media/video-info.ts";
 import { VideoFilter } from "./video-filter.ts";
+import { libyuv, libyuvError } from "../../ffi/yuv.ts";
 
 export const DEFAULT_MATRIX = "auto";
+
+/**
+ * Set to "1" to let I420 → RGBA / BGRA run through libyuv (SIMD; ~15× the JS tables at 1080p).
+ * Off by default: libyuv's fixed point strays up to 3-4 per channel from GStreamer's output, past
+ * the ±2 the interop check allows (see libyuvCoefficients in src/media/video-convert.ts).
+ */
+export const LIBYUV_ENV = "PARALLAX_VIDEOCONVERT_LIBYUV";
 
 const Props = Type.Object({
   matrix: Type.Enum(["auto", "bt601", "bt709"], {
@@ -41,6 +49,7 @@ export class VideoConvert extends VideoFilter<P> {
 
   protected override readonly freeFields = ["format", "colorimetry", "chroma-site"];
   #converter: VideoConverter | null = null;
+  #libyuvNoted = false;
 
   /** The conversion path in use ("I420→RGBA tables", "generic", …), or "passthrough". */
   get path(): string {
@@ -61,7 +70,12 @@ export class VideoConvert extends VideoFilter<P> {
 
   protected override setup(input: VideoInfo, output: VideoInfo): void {
     const m = this.props.matrix;
-    this.#converter = new VideoConverter(input, output, { matrix: m === "auto" ? null : m });
+    const wantLibyuv = process.env[LIBYUV_ENV] === "1";
+    this.#converter = new VideoConverter(input, output, { matrix: m === "auto" ? null : m, libyuv: wantLibyuv });
+    if (wantLibyuv && !this.#libyuvNoted && libyuv() === null) {
+      this.#libyuvNoted = true;
+      this.ctx?.bus.post({ type: "info", source: this.name, message: `libyuv unavailable (${libyuvError()}); converting in JS` });
+    }
   }
 
   protected override convert(src: Uint8Array, dst: Uint8Array): void {

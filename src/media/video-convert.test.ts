@@ -2,6 +2,7 @@ import { describe, expect, test } from "bun:test";
 import { VideoInfo, type VideoFormat } from "./video-info.ts";
 import { VideoConverter } from "./video-convert.ts";
 import { LinePair, writeRows, pixelWord } from "./video-lines.ts";
+import { libyuv } from "../../ffi/yuv.ts";
 
 /** A frame of `format` painted with a smooth RGB ramp (so chroma varies slowly). */
 function ramp(format: VideoFormat, w: number, h: number): Uint8Array {
@@ -109,5 +110,43 @@ describe("VideoConverter", () => {
 
   test("refuses to change the size", () => {
     expect(() => new VideoConverter(new VideoInfo("I420", 4, 4), new VideoInfo("RGBA", 8, 4))).toThrow(/videoscale/);
+  });
+
+  test.skipIf(libyuv() === null)("libyuv (opt-in) takes I420 → RGBA / BGRA, close to the JS tables; NV12 and RGB stay in JS", () => {
+    const w = 96;
+    const h = 40;
+    const info = new VideoInfo("I420", w, h);
+    const frame = ramp("I420", w, h);
+    for (const f of ["RGBA", "BGRA"] as const) {
+      for (const matrix of ["bt601", "bt709"] as const) {
+        const js = new VideoConverter(info, info.with({ format: f }), { matrix });
+        const ly = new VideoConverter(info, info.with({ format: f }), { matrix, libyuv: true });
+        expect(js.path).toBe(`I420→${f} tables`);
+        expect(ly.path).toBe(`I420→${f} libyuv`);
+        const a = new Uint8Array(w * h * 4);
+        const b = new Uint8Array(w * h * 4);
+        js.convert(frame, a);
+        ly.convert(frame, b);
+        let worst = 0;
+        for (let i = 0; i < a.length; i++) worst = Math.max(worst, Math.abs(a[i]! - b[i]!));
+        // Not GStreamer's exact rounding (hence opt-in): see libyuvCoefficients.
+        expect(worst, `${f} ${matrix}`).toBeLessThanOrEqual(4);
+      }
+    }
+    expect(new VideoConverter(info.with({ format: "NV12" }), info.with({ format: "RGBA" }), { libyuv: true }).path).toBe("generic");
+    expect(new VideoConverter(info, info.with({ format: "RGB" }), { libyuv: true }).path).toBe("I420→RGB tables");
+  });
+
+  test("libyuv: true falls back to JS when the library cannot be loaded", () => {
+    const code = `
+      import { VideoInfo } from "./src/media/video-info.ts";
+      import { VideoConverter } from "./src/media/video-convert.ts";
+      const i = new VideoInfo("I420", 16, 8);
+      console.log(new VideoConverter(i, i.with({ format: "RGBA" }), { libyuv: true }).path);`;
+    const r = Bun.spawnSync([process.execPath, "-e", code], {
+      cwd: new URL("../..", import.meta.url).pathname,
+      env: { ...process.env, PARALLAX_NO_LIBYUV: "1" },
+    });
+    expect(r.stdout.toString().trim()).toBe("I420→RGBA tables");
   });
 });

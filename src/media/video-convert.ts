@@ -24,10 +24,18 @@ import type { ColorMatrix } from "./video-info.ts";
 import type { VideoInfo } from "./video-info.ts";
 import { type ChromaReduce, chromaUpH2, chromaUpV2, LinePair, type RowPainter, unpackLine, writeRows } from "./video-lines.ts";
 import { view } from "./views.ts";
+import { libyuv, type YuvCoefficients, yuvConstants } from "../../ffi/yuv.ts";
 
 export type ConvertOptions = {
   /** Use this Y'CbCr matrix on both sides instead of what the caps say (null: from caps). */
   matrix?: ColorMatrix | null;
+  /**
+   * Let I420 → RGBA / BGRA run through libyuv (SIMD, ffi/yuv.ts) when it can be loaded. Off by
+   * default: libyuv's 6-bit chroma coefficients cannot reproduce GStreamer's ORC rounding, so
+   * its output strays up to 3 per channel from GStreamer's (see libyuvCoefficients), where the
+   * JS tables are byte-identical.
+   */
+  libyuv?: boolean;
 };
 
 type Frame = (src: Uint8Array, dst: Uint8Array) => void;
@@ -52,7 +60,7 @@ export class VideoConverter {
       { family: output.family, colorimetry: output.colorimetry },
       opts.matrix ?? null,
     );
-    const fast = this.#fastPath(matrix);
+    const fast = (opts.libyuv ? this.#libyuvPath(matrix) : null) ?? this.#fastPath(matrix);
     if (fast) {
       this.#run = fast.run;
       this.path = fast.path;
@@ -106,6 +114,40 @@ export class VideoConverter {
     };
   }
 
+  /** I420 → RGBA / BGRA through libyuv with GStreamer's coefficients, or null (use JS). */
+  #libyuvPath(matrix: LineMatrix): { path: string; run: Frame } | null {
+    const i = this.input;
+    const o = this.output;
+    if (i.format !== "I420" || (o.format !== "RGBA" && o.format !== "BGRA") || !(matrix instanceof YuvToRgb)) return null;
+    const lib = libyuv();
+    const coef = libyuvCoefficients(matrix);
+    if (lib === null || coef === null) return null;
+    // libyuv "ARGB" is B,G,R,A in memory (BGRA); RGBA takes the YVU constants, planes swapped.
+    const rgba = o.format === "RGBA";
+    const k = yuvConstants(coef, rgba)!;
+    const [yp, up, vp] = i.planes as readonly Plane[] as [Plane, Plane, Plane];
+    const [p0, p1] = rgba ? [vp, up] : [up, vp];
+    const dp = o.planes[0]!;
+    const w = i.width;
+    const h = i.height;
+    const run: Frame = (src, dst) => {
+      lib.I420ToARGBMatrix(
+        src.subarray(yp.offset),
+        yp.stride,
+        src.subarray(p0.offset),
+        p0.stride,
+        src.subarray(p1.offset),
+        p1.stride,
+        dst.subarray(dp.offset),
+        dp.stride,
+        k,
+        w,
+        h,
+      );
+    };
+    return { path: `${i.format}→${o.format} libyuv`, run };
+  }
+
   #fastPath(matrix: LineMatrix): { path: string; run: Frame } | null {
     const i = this.input;
     const o = this.output;
@@ -126,6 +168,31 @@ export class VideoConverter {
     }
     return null;
   }
+}
+
+type Plane = { offset: number; stride: number };
+
+/**
+ * libyuv's fixed point closest to GStreamer's ORC fast path (YuvToRgb): the same Y' scale
+ * (yg = cy·64 reproduces ORC's (y·0x0101·cy) >> 16 in 1/64 steps), chroma coefficients rounded
+ * to libyuv's 1/64, and the offset that puts Y' = 128 where ORC puts it, less the ~0.25 that
+ * ORC's two or three truncations lose on average against libyuv's one. Over every legal Y'CbCr
+ * triple the result stays within 3 of GStreamer per channel (within 2 for most: the 1/64 chroma
+ * steps and the extra truncation in ORC's G sum do not allow ±2 everywhere). Null when a
+ * coefficient does not fit libyuv's bytes.
+ */
+export function libyuvCoefficients(m: YuvToRgb): YuvCoefficients | null {
+  const im = m.im;
+  const chroma = (c: number) => Math.round((c * 257) / 1024);
+  const c = {
+    ub: chroma(im[9]!),
+    ug: chroma(-im[5]!),
+    vg: chroma(-im[6]!),
+    vr: chroma(im[2]!),
+    yg: im[0]! * 64,
+    yb: Math.round(8192 - (128 * 257 * im[0]!) / 1024) - 16,
+  };
+  return yuvConstants(c) === null ? null : c;
 }
 
 /** I420 → RGBA / BGRA / RGB with GStreamer's fast-path arithmetic (YuvToRgb). */
