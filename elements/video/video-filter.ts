@@ -18,8 +18,9 @@
  * Errors on the data path (a buffer smaller than a frame, caps that cannot be read) are posted
  * on the bus and returned as Flow.ERROR / NOT_NEGOTIATED.
  */
+import { freeFields } from "../../src/media/free-fields.ts";
 import type { Buffer } from "../../src/buffer.ts";
-import { Caps, type Structure } from "../../src/caps/index.ts";
+import { Caps } from "../../src/caps/index.ts";
 import type { Event } from "../../src/events.ts";
 import type { FlowReturn } from "../../src/flow.ts";
 import type { Pad, PadDirection } from "../../src/graph/pad.ts";
@@ -45,14 +46,8 @@ export abstract class VideoFilter<P extends object = Record<string, unknown>> ex
 
   override transformCaps(from: PadDirection, caps: Caps): Caps {
     const tmpl = this.meta.pads.find((p) => p.direction === (from === "sink" ? "src" : "sink"))!.caps;
-    if (caps.isAny()) return tmpl;
-    if (from === "sink" && caps.isFixed()) this.lastFixedInput = caps;
-    const freed: Structure[] = [];
-    for (let s of caps.structures) {
-      for (const f of this.freeFields) s = s.without(f);
-      freed.push(s);
-    }
-    return Caps.from([...caps.structures, ...freed]).intersect(tmpl);
+    if (from === "sink" && !caps.isAny() && caps.isFixed()) this.lastFixedInput = caps;
+    return freeFields(caps, this.freeFields, tmpl);
   }
 
   override fixateCaps(pad: Pad, caps: Caps): Caps {
