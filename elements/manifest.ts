@@ -77,4 +77,4 @@ export const builtinLoaders: Readonly<Record<string, ElementLoader>> = {
   videotestsrc: () => import("./video/videotestsrc.ts").then((m) => m.VideoTestSrc),
 };
 
-for (const [name, loader] of Object.entries(builtinLoaders)) registry.define(name, loader);
+for (const name in builtinLoaders) registry.define(name, builtinLoaders[name]!);

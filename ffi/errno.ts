@@ -8,10 +8,15 @@
  * normal outcome (EAGAIN on a nonblocking socket, ETIMEDOUT on a futex) test for it before
  * calling `check`, so the data path never throws for them.
  */
-import * as util from "node:util";
 
-/** Bun ships getSystemErrorMessage; older type definitions may not declare it. */
-const systemErrorMessage = (util as { getSystemErrorMessage?: (err: number) => string }).getSystemErrorMessage;
+/**
+ * node:util, loaded on the first error: loading it sets up Node's internal modules, ≈1 ms of
+ * start-up that a run without a failed system call should not pay. Bun ships
+ * getSystemErrorMessage; older type definitions may not declare it.
+ */
+type Util = typeof import("node:util") & { getSystemErrorMessage?: (err: number) => string };
+let util: Util | null = null;
+const nodeUtil = (): Util => (util ??= require("node:util") as Util);
 
 export class ErrnoError extends Error {
   override readonly name = "ErrnoError";
@@ -35,7 +40,7 @@ export class ErrnoError extends Error {
 export function errnoName(errno: number): string {
   let name = "";
   try {
-    name = util.getSystemErrorName(-errno);
+    name = nodeUtil().getSystemErrorName(-errno);
   } catch {
     // unknown to the runtime
   }
@@ -44,7 +49,7 @@ export function errnoName(errno: number): string {
 
 function errnoMessage(errno: number): string {
   try {
-    return systemErrorMessage?.(-errno) ?? `errno ${errno}`;
+    return nodeUtil().getSystemErrorMessage?.(-errno) ?? `errno ${errno}`;
   } catch {
     return `errno ${errno}`;
   }

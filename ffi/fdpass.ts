@@ -17,11 +17,11 @@
  */
 import { FFIType as T, type Pointer, ptr } from "bun:ffi";
 import { check, Errno } from "./errno.ts";
-import { openShim } from "./lib.ts";
+import { lazyShim } from "./lib.ts";
 import { cstring } from "./memfd.ts";
 
 /** The fdpass shim's symbol table: unchecked native calls (-errno results). */
-export const raw = openShim("fdpass", {
+export const raw = lazyShim("fdpass", {
   px_socketpair: { args: [T.ptr], returns: T.i32 },
   px_unix_listen: { args: [T.ptr, T.i32], returns: T.i32 },
   px_unix_connect: { args: [T.ptr], returns: T.i32 },

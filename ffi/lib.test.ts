@@ -2,14 +2,15 @@ import { afterAll, describe, expect, test } from "bun:test";
 import { cpSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { shimPath } from "./lib.ts";
+import { FFIType as T } from "bun:ffi";
+import { lazyShim, openDeclaredShims, ShimLoadError, shimPath } from "./lib.ts";
 
 describe("shim loader", () => {
   const dir = mkdtempSync(join(tmpdir(), "px-lib-"));
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
   test("every shim resolves to a built file", () => {
-    for (const name of ["memfd", "fdpass", "uring"] as const) expect(shimPath(name)).toEndWith(`build/lib${name}.so`);
+    for (const name of ["memfd", "fdpass", "uring", "videoconvert"] as const) expect(shimPath(name)).toEndWith(`build/lib${name}.so`);
   });
 
   test("a missing .so fails on open with the command that builds it", () => {
@@ -22,4 +23,49 @@ describe("shim loader", () => {
     expect(r.stderr.toString()).toContain("bun run build:shims");
     expect(r.stderr.toString()).toContain("ShimLoadError");
   }, 15_000);
+
+  test("a lazy table opens nothing until a symbol is called", () => {
+    // Same copy without build/: making the table succeeds; the first call says what to do.
+    cpSync(join(import.meta.dir, "lib.ts"), join(dir, "ffi", "lib.ts"), { recursive: true });
+    writeFileSync(
+      join(dir, "lazy.ts"),
+      `import { lazyShim } from "./ffi/lib.ts";\nconst raw = lazyShim("memfd", { px_close: { args: ["i32"], returns: "i32" } });\nconsole.log("made");\nraw.px_close(-1);\n`,
+    );
+    const r = Bun.spawnSync([process.execPath, join(dir, "lazy.ts")], { cwd: dir, stdout: "pipe", stderr: "pipe", timeout: 10_000 });
+    expect(r.stdout.toString()).toContain("made");
+    expect(r.exitCode).not.toBe(0);
+    expect(r.stderr.toString()).toContain("ShimLoadError");
+    expect(r.stderr.toString()).toContain("bun run build:shims");
+  }, 15_000);
+
+  test("a lazy symbol calls the native function, then is that function in the table", () => {
+    const raw = lazyShim("fdpass", {
+      px_getpid: { args: [], returns: T.i32 },
+      px_getppid: { args: [], returns: T.i32 },
+    });
+    const standIn = raw.px_getpid;
+    expect(raw.px_getpid()).toBe(process.pid);
+    // Replaced by the native function: later calls through the table go straight to C.
+    expect(raw.px_getpid).not.toBe(standIn);
+    expect(raw.px_getpid()).toBe(process.pid);
+    // A stand-in kept from before keeps working; the whole table was opened at once.
+    expect(standIn()).toBe(process.pid);
+    expect(raw.px_getppid()).toBe(process.ppid);
+  });
+
+  test("a symbol the .so lacks fails on its first call with ShimLoadError", () => {
+    const raw = lazyShim("fdpass", { px_no_such_symbol: { args: [], returns: T.i32 } });
+    expect(() => raw.px_no_such_symbol()).toThrow(ShimLoadError);
+    expect(() => raw.px_no_such_symbol()).toThrow("bun run build:shims");
+  });
+
+  test("openDeclaredShims opens every table made so far (before a seccomp filter), skipping failures", () => {
+    const raw = lazyShim("sched", { px_sched_gettid: { args: [], returns: T.i32 } });
+    const broken = lazyShim("sched", { px_no_such_symbol: { args: [], returns: T.i32 } });
+    const standIn = raw.px_sched_gettid;
+    expect(() => openDeclaredShims()).not.toThrow();
+    expect(raw.px_sched_gettid).not.toBe(standIn);
+    expect(raw.px_sched_gettid()).toBeGreaterThan(0);
+    expect(() => broken.px_no_such_symbol()).toThrow(ShimLoadError);
+  });
 });

@@ -1,38 +1,56 @@
 /**
  * The shared loader for the C shims.
  *
- * Each shim `csrc/<shim>.c` is built by `bun run build:shims` into `build/lib<shim>.so`. This
- * module imports every .so with `{ type: "file" }`: under `bun run`/`bun test` that yields the
- * path in build/, and under `bun build --compile` it embeds the file in the executable and yields
- * a `/$bunfs/...` path that `dlopen` accepts. The imports are dynamic (awaited once at module
- * load) only so that a missing .so can be reported with what to do about it; a static import
- * would fail with a bare "Cannot find module". A missing shim fails when it is opened, not
- * here, so the rest of the engine still loads (the io_uring shim, say, is optional).
+ * Each shim `csrc/<shim>.c` is built by `bun run build:shims` into `build/lib<shim>.so`. Run
+ * from source (`bun run`, `bun test`), a shim is found in build/ beside this folder; in the
+ * executable made by `bun build --compile`, the bundler has embedded each .so named by a
+ * literal `require` in EMBEDDED below, and that `require` yields a `/$bunfs/...` path that
+ * `dlopen` accepts. A missing shim fails when it is first used, with what to do about it, so
+ * the rest of the engine still loads (the io_uring shim, say, is optional).
  *
- * Each ffi/<shim>.ts calls `openShim` once, at its own module load, with its symbol table.
+ * Nothing is resolved or opened at module load: start-up is part of the job (a one-buffer
+ * `parallax launch` should end as fast as gst-launch-1.0's, and bun:ffi's first `dlopen` alone
+ * costs ≈1 ms, each further shim ≈0.25 ms). Each ffi/<shim>.ts makes its symbol table with
+ * `lazyShim` at module load, which opens the shim at the first call of any of its functions
+ * and then puts the native functions themselves in the table, so later calls cost what a direct
+ * call does. `openShim` opens a table at once, for callers that want a failure now.
  */
 import { dlopen, type FFIFunction, type Library } from "bun:ffi";
 
-export type ShimName = "memfd" | "fdpass" | "uring" | "sandbox" | "sched";
+export type ShimName = "memfd" | "fdpass" | "uring" | "sandbox" | "sched" | "videoconvert" | "fileio";
+
+/**
+ * The path of each shim inside the compiled executable. One literal specifier per shim, so that
+ * the bundler sees (and embeds) each file; called only there (see shimPath): run from source,
+ * `require` would load a .so as a Node addon.
+ */
+const EMBEDDED: Record<ShimName, () => string> = {
+  memfd: () => require("../build/libmemfd.so"),
+  fdpass: () => require("../build/libfdpass.so"),
+  uring: () => require("../build/liburing.so"),
+  sched: () => require("../build/libsched.so"),
+  sandbox: () => require("../build/libsandbox.so"),
+  videoconvert: () => require("../build/libvideoconvert.so"),
+  fileio: () => require("../build/libfileio.so"),
+};
 
 type Resolved = { path: string } | { error: string };
 
-async function resolveShim(load: () => Promise<{ default: string }>): Promise<Resolved> {
-  try {
-    return { path: (await load()).default };
-  } catch (e) {
-    return { error: e instanceof Error ? e.message : String(e) };
-  }
-}
+const resolved = new Map<ShimName, Resolved>();
 
-// One literal specifier per shim, so that the bundler sees (and embeds) each file.
-const shims: Record<ShimName, Resolved> = {
-  memfd: await resolveShim(() => import("../build/libmemfd.so", { with: { type: "file" } })),
-  fdpass: await resolveShim(() => import("../build/libfdpass.so", { with: { type: "file" } })),
-  uring: await resolveShim(() => import("../build/liburing.so", { with: { type: "file" } })),
-  sched: await resolveShim(() => import("../build/libsched.so", { with: { type: "file" } })),
-  sandbox: await resolveShim(() => import("../build/libsandbox.so", { with: { type: "file" } })),
-};
+function resolveShim(name: ShimName): Resolved {
+  let r = resolved.get(name);
+  if (r === undefined) {
+    try {
+      const path = import.meta.dir.startsWith("/$bunfs/") ? EMBEDDED[name]() : Bun.resolveSync(`../build/lib${name}.so`, import.meta.dir);
+      r = { path };
+    } catch (e) {
+      r = { error: e instanceof Error ? e.message : String(e) };
+    }
+    resolved.set(name, r);
+  }
+  return r;
+}
 
 /** Thrown when a shim's .so is missing or cannot be loaded. */
 export class ShimLoadError extends Error {
@@ -47,21 +65,73 @@ export class ShimLoadError extends Error {
 
 /** The path `dlopen` will use for a shim, or null when it was not built. */
 export function shimPath(name: ShimName): string | null {
-  const s = shims[name];
+  const s = resolveShim(name);
   return "path" in s ? s.path : null;
 }
 
 /**
- * dlopens a shim with its symbol table and returns the symbols. Throws ShimLoadError (which
+ * dlopens a shim with its symbol table now and returns the symbols. Throws ShimLoadError (which
  * says to run `bun run build:shims`) when the .so is missing or lacks a symbol. The library
  * stays loaded for the life of the process.
  */
 export function openShim<Fns extends Record<string, FFIFunction>>(name: ShimName, symbols: Fns): Library<Fns>["symbols"] {
-  const s = shims[name];
+  const s = resolveShim(name);
   if ("error" in s) throw new ShimLoadError(name, s.error);
   try {
     return dlopen(s.path, symbols).symbols;
   } catch (e) {
     throw new ShimLoadError(name, e instanceof Error ? e.message : String(e));
   }
+}
+
+/** The open functions of every table lazyShim made, for openDeclaredShims. */
+const declared: (() => void)[] = [];
+
+/**
+ * A shim's symbol table that opens nothing now: each entry starts as a stand-in, and the first
+ * call of any of them dlopens the shim with the whole table, puts every native function in the
+ * table in place of its stand-in and forwards the call. Code that calls through the table
+ * (`raw.px_close(fd)`) pays nothing extra after that; a stand-in taken out of the table before
+ * the first call keeps forwarding. Opening the whole table at once keeps that cost (≈0.25 ms
+ * per shim, plus ≈10 µs per symbol, and ≈1 ms for bun:ffi's first dlopen in the process) in one
+ * place, instead of spread over the first call of each function. The first call throws
+ * ShimLoadError when the .so is missing or lacks a symbol, and so does every call after it.
+ */
+export function lazyShim<Fns extends Record<string, FFIFunction>>(name: ShimName, symbols: Fns): Library<Fns>["symbols"] {
+  type Fn = (...args: unknown[]) => unknown;
+  const table: Record<string, Fn> = {};
+  let natives: Record<string, Fn> | null = null;
+  let failure: unknown = null;
+  const open = (): Record<string, Fn> => {
+    if (natives === null) {
+      if (failure !== null) throw failure;
+      try {
+        natives = openShim(name, symbols) as unknown as Record<string, Fn>;
+      } catch (e) {
+        failure = e;
+        throw e;
+      }
+      Object.assign(table, natives);
+    }
+    return natives;
+  };
+  declared.push(() => {
+    try {
+      open();
+    } catch {
+      // the table's first call reports it
+    }
+  });
+  for (const key of Object.keys(symbols)) table[key] = (...args: unknown[]) => open()[key]!(...args);
+  return table as unknown as Library<Fns>["symbols"];
+}
+
+/**
+ * Opens now every table lazyShim has made so far (those of the ffi/ modules imported so far),
+ * as they were opened before start-up made them lazy. For a process about to restrict itself:
+ * dlopen needs system calls a seccomp filter refuses (ffi/sandbox.ts installSeccomp calls this
+ * first). A shim that cannot be opened is skipped; its table's first call reports why.
+ */
+export function openDeclaredShims(): void {
+  for (const open of declared) open();
 }

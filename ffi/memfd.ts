@@ -12,10 +12,10 @@
  */
 import { FFIType as T, type Pointer } from "bun:ffi";
 import { check } from "./errno.ts";
-import { openShim } from "./lib.ts";
+import { lazyShim } from "./lib.ts";
 
 /** The memfd shim's symbol table: unchecked native calls (-errno results), for tests and ffi/. */
-export const raw = openShim("memfd", {
+export const raw = lazyShim("memfd", {
   px_memfd_create: { args: [T.ptr], returns: T.i32 },
   px_ftruncate: { args: [T.i32, T.i64], returns: T.i32 },
   px_add_seals: { args: [T.i32, T.i32], returns: T.i32 },

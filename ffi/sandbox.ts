@@ -16,11 +16,11 @@
  */
 import { FFIType as T } from "bun:ffi";
 import { check, ErrnoError } from "./errno.ts";
-import { openShim } from "./lib.ts";
+import { lazyShim, openDeclaredShims } from "./lib.ts";
 import { cstring } from "./memfd.ts";
 
 /** The sandbox shim's symbol table: unchecked native calls (-errno results). */
-export const raw = openShim("sandbox", {
+export const raw = lazyShim("sandbox", {
   px_sandbox_no_new_privs: { args: [], returns: T.i32 },
   px_sandbox_get_no_new_privs: { args: [], returns: T.i32 },
   px_sandbox_get_seccomp: { args: [], returns: T.i32 },
@@ -122,9 +122,14 @@ export interface SeccompOptions {
 /**
  * Installs a seccomp filter on every thread of this process: the `allow`ed system calls run,
  * `enosys` ones fail with ENOSYS, everything else with EPERM. Needs `noNewPrivs()` first (or
- * CAP_SYS_ADMIN). Permanent. Throws ErrnoError (ESRCH: a thread could not be synchronised).
+ * CAP_SYS_ADMIN). Permanent. Opens first every shim table of the ffi/ modules imported so far
+ * (see openDeclaredShims in ffi/lib.ts): import the bindings a sandboxed process will use
+ * before calling this. Throws ErrnoError (ESRCH: a thread could not be synchronised).
  */
 export function installSeccomp(allow: readonly string[], opts: SeccompOptions = {}): void {
+  // The shims' tables open on first use (ffi/lib.ts), and dlopen needs system calls the filter
+  // refuses: open every table declared so far now, as they were opened at import before.
+  openDeclaredShims();
   const enosys = opts.enosys ?? [];
   if (allow.length > MAX_RULES || enosys.length > MAX_RULES) throw new RangeError(`installSeccomp: at most ${MAX_RULES} system calls per list`);
   const a = numbers(allow, "installSeccomp allow");

@@ -16,7 +16,9 @@ export { Element, NO_PROPERTIES, template, type ElementMeta, type ElementClass, 
 export { NegotiationError } from "./graph/negotiate.ts";
 export { Pad, type PadTemplate } from "./graph/pad.ts";
 export { Pipeline, PipelineError, linkPads, type PipelineOptions } from "./graph/pipeline.ts";
-export { PropertyError, Type, type Static } from "./graph/properties.ts";
+export { PropertyError, type Static } from "./graph/properties.ts";
+// TypeBox's own Type, every builder (elements use the subset in src/graph/property-types.ts).
+export { default as Type } from "typebox";
 export { Sink, AsyncSink } from "./graph/sink.ts";
 export { Source, AsyncSource, WAIT } from "./graph/source.ts";
 export { AsyncTransform, Transform } from "./graph/transform.ts";

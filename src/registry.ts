@@ -100,9 +100,10 @@ export class Registry {
    * If it rejects, the factories that did load stay registered.
    */
   async load(factories?: Iterable<string>): Promise<void> {
-    const wanted = factories === undefined ? [...this.#loaders.keys()] : [...new Set(factories)];
+    // Written with plain loops and then(): this runs in every `parallax launch`, where each
+    // builtin used for the first time (spread of a Set, finally) costs a compilation.
     const pending: Promise<void>[] = [];
-    for (const name of wanted) {
+    for (const name of factories ?? this.#loaders.keys()) {
       if (this.#factories.has(name)) continue;
       const inFlight = this.#loading.get(name);
       if (inFlight) {
@@ -111,7 +112,13 @@ export class Registry {
       }
       const loader = this.#loaders.get(name);
       if (!loader) continue;
-      const p = this.#loadOne(name, loader).finally(() => this.#loading.delete(name));
+      const done = (): void => {
+        this.#loading.delete(name);
+      };
+      const p = this.#loadOne(name, loader).then(done, (e: unknown) => {
+        done();
+        throw e;
+      });
       this.#loading.set(name, p);
       pending.push(p);
     }

@@ -173,9 +173,9 @@ export abstract class Element<P extends object = Record<string, unknown>> {
   // ---- pads ---------------------------------------------------------------------------
 
   addPad(name: string, t: PadTemplate): Pad {
-    if (this.pads.some((p) => p.name === name)) {
-      throw new Error(`${this.name} already has a pad named "${name}"`);
-    }
+    // A loop, not some(): every element adds pads at start-up, where each array builtin's
+    // first call in a process costs a compilation (issue 7).
+    for (const p of this.pads) if (p.name === name) throw new Error(`${this.name} already has a pad named "${name}"`);
     const pad = new Pad(this, name, t.direction, t);
     this.pads.push(pad);
     return pad;

@@ -103,6 +103,8 @@ function makeElement(pipeline: Pipeline, n: ElementAst, text: string, reserved: 
 
 /** `(int)5` → `5`: launch strings may type values as GStreamer's do. */
 function stripType(v: string): string {
+  // Most values carry no "(type)": skip the expression, whose first use costs a compilation.
+  if (v.charCodeAt(0) !== 0x28) return v;
   const m = /^\((?:int|uint|gint|guint|int64|uint64|double|float|string|boolean|bool|gboolean|gchararray|fraction|i|d|s|b)\)\s*(.*)$/s.exec(v);
   return m ? m[1]! : v;
 }

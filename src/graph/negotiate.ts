@@ -35,13 +35,17 @@ export class NegotiationError extends Error {
 type State = { allowed: Map<Pad, Caps>; why: Map<Pad, string> };
 
 export function negotiate(elements: readonly Element[]): void {
-  const pads = elements.flatMap((e) => e.pads);
+  // Plain loops here and below, not flatMap/filter/some: negotiation runs in every launch, and
+  // each array builtin's first call in a process costs a compilation (start-up, issue 7).
+  const pads: Pad[] = [];
+  for (const e of elements) for (const p of e.pads) pads.push(p);
   const st: State = { allowed: new Map(), why: new Map() };
   for (const p of pads) {
     st.allowed.set(p, p.element.padCaps(p));
     st.why.set(p, `${p.element.factoryName}'s ${p.name} pad`);
   }
-  const links = pads.filter((p) => p.direction === "src" && p.peer !== null);
+  const links: Pad[] = [];
+  for (const p of pads) if (p.direction === "src" && p.peer !== null) links.push(p);
   constrain(elements, links, st);
   for (const p of pads) p.allowed = st.allowed.get(p)!;
 
@@ -93,8 +97,9 @@ function constrain(elements: readonly Element[], links: Pad[], st: State): void 
       }
     }
     for (const el of elements) {
-      const sinks = el.pads.filter((p) => p.direction === "sink" && p.peer);
-      const srcs = el.pads.filter((p) => p.direction === "src" && p.peer);
+      const sinks: Pad[] = [];
+      const srcs: Pad[] = [];
+      for (const p of el.pads) if (p.peer) (p.direction === "sink" ? sinks : srcs).push(p);
       if (sinks.length === 0 || srcs.length === 0) continue;
       for (const [from, to] of [
         [sinks, srcs],
@@ -119,11 +124,17 @@ function constrain(elements: readonly Element[], links: Pad[], st: State): void 
   }
 }
 
+function hasLinkedSink(e: Element): boolean {
+  for (const p of e.pads) if (p.direction === "sink" && p.peer) return true;
+  return false;
+}
+
 /** Source pads with a peer, ordered from the sources downstream (breadth first). */
 function orderFromSources(elements: readonly Element[], links: Pad[]): Pad[] {
   const out: Pad[] = [];
   const seen = new Set<Element>();
-  const queue = elements.filter((e) => !e.pads.some((p) => p.direction === "sink" && p.peer));
+  const queue: Element[] = [];
+  for (const e of elements) if (!hasLinkedSink(e)) queue.push(e);
   while (queue.length) {
     const el = queue.shift()!;
     if (seen.has(el)) continue;

@@ -17,10 +17,10 @@ import { registry as defaultRegistry, type Registry } from "../registry.ts";
 import { Scheduler } from "../runtime/scheduler.ts";
 import { type Element, type ElementContext } from "./element.ts";
 import { negotiate } from "./negotiate.ts";
-import type { Pad } from "./pad.ts";
+import type { Pad, PadTemplate } from "./pad.ts";
 import { Source } from "./source.ts";
 import type { SchedulingOption } from "../scheduling/config.ts";
-import { createExecutor, type PipelineExecutor } from "../scheduling/host.ts";
+import type { PipelineExecutor } from "../scheduling/host.ts";
 import { isIsolating, type IsolationOption, type IsolationOptions } from "../isolation/options.ts";
 import type { IsolatedRun, IsolationReport } from "../isolation/executor.ts";
 
@@ -94,7 +94,7 @@ export class Pipeline {
   /** Adds elements (their names must be unique in the pipeline). */
   add(...els: Element[]): this {
     for (const el of els) {
-      if (this.elements.some((e) => e.name === el.name)) {
+      if (this.#hasElement(el.name)) {
         throw new Error(`${this.name} already has an element named "${el.name}"`);
       }
       el.configure();
@@ -112,9 +112,16 @@ export class Pipeline {
 
   uniqueName(factory: string): string {
     let n = this.#counters.get(factory) ?? 0;
-    while (this.elements.some((e) => e.name === `${factory}${n}`)) n++;
+    while (this.#hasElement(`${factory}${n}`)) n++;
     this.#counters.set(factory, n + 1);
     return `${factory}${n}`;
+  }
+
+  // Plain loops on the way of a launch (building, linking, the end of a run), not some/filter/
+  // find/every: each array builtin's first call in a process costs a compilation (issue 7).
+  #hasElement(name: string): boolean {
+    for (const e of this.elements) if (e.name === name) return true;
+    return false;
   }
 
   getElement(name: string): Element | undefined {
@@ -161,7 +168,8 @@ export class Pipeline {
    * or null for "the next one". Undefined when the link can be made now.
    */
   #sometimesName(el: Element, name: string | undefined): string | null | undefined {
-    const sometimes = el.meta.pads.filter((p) => p.direction === "src" && p.presence === "sometimes");
+    const sometimes: PadTemplate[] = [];
+    for (const p of el.meta.pads) if (p.direction === "src" && p.presence === "sometimes") sometimes.push(p);
     if (sometimes.length === 0) return undefined;
     if (name !== undefined) {
       if (el.pad(name)) return undefined;
@@ -188,7 +196,8 @@ export class Pipeline {
   }
 
   #reserved(p: Pad): boolean {
-    return this.#delayed.some((d) => d.sink === p);
+    for (const d of this.#delayed) if (d.sink === p) return true;
+    return false;
   }
 
   /** Links a chain of elements in order. */
@@ -211,8 +220,7 @@ export class Pipeline {
         `${el.name} has no ${dir} pad "${name}" (pads: ${[...names, ...req].join(", ") || "none"})`,
       );
     }
-    const free = el.pads.find((p) => p.direction === dir && p.peer === null && !this.#reserved(p));
-    if (free) return free;
+    for (const p of el.pads) if (p.direction === dir && p.peer === null && !this.#reserved(p)) return p;
     const t = el.meta.pads.find((p) => p.direction === dir && p.presence === "request");
     if (t) return el.requestPad(t.name);
     throw new Error(
@@ -238,7 +246,12 @@ export class Pipeline {
         prepared.push(el);
       }
       negotiate(this.elements);
-      this.#executor = createExecutor(this, this.#scheduling);
+      // The partition machinery (Workers, bridges, rings) is loaded only when a mode is given:
+      // the default async mode does not need it, and a one-buffer launch should not load it.
+      if (this.#scheduling !== undefined) {
+        const { createExecutor } = require("../scheduling/host.ts") as typeof import("../scheduling/host.ts");
+        this.#executor = createExecutor(this, this.#scheduling);
+      }
     } catch (err) {
       for (const el of prepared.reverse()) safe(() => el.unprepare());
       for (const el of this.elements) el.ctx = null;
@@ -392,11 +405,21 @@ export class Pipeline {
   }
 
   #waitDone(): Promise<void> {
-    return new Promise<void>((resolve, reject) => this.#waiters.push({ resolve, reject }));
+    // withResolvers, not new Promise(executor): the constructor's first call in a process costs
+    // a compilation (≈0.3 ms of a one-buffer launch; issue 7).
+    const { promise, resolve, reject } = Promise.withResolvers<void>();
+    this.#waiters.push({ resolve, reject });
+    return promise;
   }
 
   #sinks(): Element[] {
-    return this.elements.filter((e) => e.pads.length > 0 && e.pads.every((p) => p.direction === "sink"));
+    const sinks: Element[] = [];
+    for (const e of this.elements) {
+      let onlySinkPads = e.pads.length > 0;
+      for (const p of e.pads) if (p.direction !== "sink") onlySinkPads = false;
+      if (onlySinkPads) sinks.push(e);
+    }
+    return sinks;
   }
 
   #setState(s: PipelineState): void {

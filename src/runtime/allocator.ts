@@ -26,7 +26,7 @@
  * Thread: the event loop of the process (or Worker) that owns the source.
  */
 import type { Buffer } from "../buffer.ts";
-import { BufferPool } from "../memory/pool.ts";
+import type { BufferPool } from "../memory/pool.ts";
 import type { Task } from "./scheduler.ts";
 
 /** Upper bound on slots per pool (a default queue holds 200 buffers, plus what is in flight). */
@@ -91,6 +91,9 @@ export class Allocator {
   #create(): BufferPool | null {
     if (this.#closed) return null;
     const slotSize = Math.max(1, this.maxSize);
+    // Loaded here, not with this module: a source that never asks for memory (fakesrc's default
+    // empty buffers) then starts without the pool, the memfd bindings and bun:ffi.
+    const { BufferPool } = require("../memory/pool.ts") as typeof import("../memory/pool.ts");
     this.#pool = BufferPool.create({ slotSize, slotCount: poolSlotCount(slotSize, this.slots), name: `parallax:${this.owner}` });
     return this.#pool;
   }

@@ -199,7 +199,15 @@ export class Scheduler {
     // Drop finished tasks.
     for (let i = this.tasks.length - 1; i >= 0; i--) if (this.tasks[i]!.done) this.tasks.splice(i, 1);
     if (this.#stopped) return;
-    if (this.tasks.some((t) => t.ready)) this.kick();
+    // A loop, not some(): a builtin's first call costs a compilation, at start-up (issue 7).
+    let ready = false;
+    for (const t of this.tasks) {
+      if (t.ready) {
+        ready = true;
+        break;
+      }
+    }
+    if (ready) this.kick();
     else this.onIdle();
   };
 }
