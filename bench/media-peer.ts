@@ -7,14 +7,20 @@
  * a frame or buffer. Medians over the repetitions; the CPU-time ratio is computed the same
  * way from user + system time.
  *
- *   bun bench/media-peer.ts [--reps N] [--only d1,v1]
+ *   bun bench/media-peer.ts [--reps N] [--only d1,v1] [--exe dist/parallax]
+ *
+ * `--exe` runs a compiled executable (`bun run build`) instead of bin/parallax.ts from source.
  *
  * Cases (ids of shared/notes/peers.md where they exist):
  *   d1  videotestsrc pattern=smpte ! I420 1920x1080 ! fakesink        (target ≥ 1.5× GStreamer)
  *   d2  videotestsrc pattern=black ! I420 1920x1080 ! fakesink
  *   h1  audiotestsrc wave=sine ! S16LE 48k stereo ! audioconvert ! F32LE ! fakesink  (≥ 1×)
  *   v1  videotestsrc pattern=black ! I420 1080p ! videoconvert ! RGBA ! fakesink    (≥ 1×)
- *       (v1's figure includes the source; d2 alone shows what the source costs)
+ *       (v1's figure includes the source; d2 alone shows what the source costs). The default
+ *       path: the C kernel of csrc/videoconvert.c, byte-identical to GStreamer
+ *   v1j v1 with PARALLAX_NO_NATIVE_VIDEOCONVERT=1: the JS tables (the fallback when the shim
+ *       cannot be loaded; no target)
+ *   v2  videotestsrc pattern=black ! RGBA 1080p ! videoconvert ! I420 ! fakesink     (no target)
  *   v1y v1 with PARALLAX_VIDEOCONVERT_LIBYUV=1: I420 → RGBA through libyuv (not the default:
  *       outside the ±2 tolerance against GStreamer; no target)
  */
@@ -26,7 +32,7 @@ const flag = (name: string) => {
 const REPS = Number(flag("--reps") ?? 3);
 const ONLY = flag("--only")?.split(",");
 
-/** `env`: extra environment for the Parallax run only (v1y opts videoconvert into libyuv). */
+/** `env`: extra environment for the Parallax run only (v1j forces the JS tables, v1y libyuv). */
 type Case = { id: string; what: string; line: (n: number) => string; n: number; target?: number; env?: Record<string, string> };
 
 const HD = "video/x-raw,format=I420,width=1920,height=1080";
@@ -44,8 +50,21 @@ const CASES: Case[] = [
     id: "v1",
     what: "videotestsrc black 1080p I420 ! videoconvert ! RGBA ! fakesink",
     line: (n) => `videotestsrc pattern=black num-buffers=${n} ! ${HD} ! videoconvert ! video/x-raw,format=RGBA ! fakesink`,
-    n: 300,
+    n: 1000,
     target: 1,
+  },
+  {
+    id: "v1j",
+    what: "v1 with PARALLAX_NO_NATIVE_VIDEOCONVERT=1 (the JS tables fallback)",
+    line: (n) => `videotestsrc pattern=black num-buffers=${n} ! ${HD} ! videoconvert ! video/x-raw,format=RGBA ! fakesink`,
+    n: 300,
+    env: { PARALLAX_NO_NATIVE_VIDEOCONVERT: "1" },
+  },
+  {
+    id: "v2",
+    what: "videotestsrc black 1080p RGBA ! videoconvert ! I420 ! fakesink",
+    line: (n) => `videotestsrc pattern=black num-buffers=${n} ! ${HD.replace("I420", "RGBA")} ! videoconvert ! video/x-raw,format=I420 ! fakesink`,
+    n: 300,
   },
   {
     // Not the default path: libyuv strays up to 3-4 per channel from GStreamer (see videoconvert.ts).
@@ -57,7 +76,8 @@ const CASES: Case[] = [
   },
 ];
 
-const PX = [process.execPath, new URL("../bin/parallax.ts", import.meta.url).pathname, "launch", "-q"];
+const EXE = flag("--exe");
+const PX = EXE ? [EXE, "launch", "-q"] : [process.execPath, new URL("../bin/parallax.ts", import.meta.url).pathname, "launch", "-q"];
 const GST = ["gst-launch-1.0", "-q"];
 
 type Sample = { wall: number; cpu: number; ok: boolean };

@@ -9,6 +9,8 @@ import * as fdpass from "../ffi/fdpass.ts";
 import * as memfd from "../ffi/memfd.ts";
 import * as uring from "../ffi/uring.ts";
 import * as sandbox from "../ffi/sandbox.ts";
+import * as videoconvert from "../ffi/videoconvert.ts";
+import { openShim } from "../ffi/lib.ts";
 
 /** The TS side's constants, widened to plain numbers for comparison with the C getters. */
 function ts(layout: object): Record<string, number> {
@@ -94,5 +96,16 @@ describe("sandbox shim", () => {
       TRUNC: r.px_sandbox_const_o_trunc(),
       APPEND: r.px_sandbox_const_o_append(),
     });
+  });
+});
+
+describe("videoconvert shim", () => {
+  test("fields of the planes, coefficient and matrix arrays", () => {
+    // Opened directly: videoconvertShim() would fall back to JS on a mismatch instead of failing.
+    const r = openShim("videoconvert", videoconvert.SYMBOLS);
+    expect(r.px_vc_const_nplanes()).toBe(videoconvert.I420_PLANE_FIELDS);
+    expect(r.px_vc_const_ncoef()).toBe(videoconvert.COEF_FIELDS);
+    expect(r.px_vc_const_nplanes_rgb()).toBe(videoconvert.RGB_PLANE_FIELDS);
+    expect(r.px_vc_const_nmatrix()).toBe(videoconvert.MATRIX_FIELDS);
   });
 });

@@ -5,7 +5,9 @@
  *  - videotestsrc solid patterns and checkers, I420 and RGBA: byte-identical;
  *  - videotestsrc smpte: PSNR ≥ 40 dB (it is in fact identical, noise block included);
  *  - audiotestsrc wave=sine S16LE: within 1 LSB (in fact identical);
- *  - videoconvert I420 → RGBA: within ±2 per channel (in fact identical: same arithmetic);
+ *  - videoconvert I420 → RGBA / BGRA / RGB, BT.601 and BT.709, limited and full range, odd
+ *    sizes: within ±2 per channel (in fact identical: same arithmetic, in C or in JS);
+ *  - videoconvert RGBA / BGRA → I420 / NV12 (centred and cosited chroma): byte-identical;
  *  - audioresample 48 k → 44.1 k of a 1 kHz sine, F32: see the test for the tolerance.
  *
  * One gst-launch-1.0 run produces all the GStreamer files of a test (several independent
@@ -124,6 +126,57 @@ describe.skipIf(!hasGst)("videoconvert against GStreamer", () => {
         let worst = 0;
         for (let i = 0; i < a.length; i++) worst = Math.max(worst, Math.abs(a[i]! - b[i]!));
         expect(worst, `${name}: largest channel difference`).toBeLessThanOrEqual(2);
+      }
+    },
+    GST_TIMEOUT_MS,
+  );
+
+  test(
+    "BT.709 (HD default and forced by caps), full range, BGRA and RGB at odd sizes are within ±2 too",
+    async () => {
+      // [chain, bytes of a picture row, row stride]: RGB rows are padded to 4 bytes, and
+      // GStreamer leaves whatever was in the padding, so only picture bytes are compared.
+      const cases: Record<string, [string, number, number]> = {
+        "conv-709-bgra": ["snow num-buffers=2 ! video/x-raw,format=I420,width=322,height=580 ! videoconvert ! video/x-raw,format=BGRA", 322 * 4, 322 * 4],
+        "conv-601full-rgba": ["smpte num-buffers=2 ! video/x-raw,format=I420,width=160,height=120,colorimetry=1:4:0:0 ! videoconvert ! video/x-raw,format=RGBA", 640, 640],
+        "conv-709full-rgba": ["snow num-buffers=2 ! video/x-raw,format=I420,width=160,height=120,colorimetry=1:3:0:0 ! videoconvert ! video/x-raw,format=RGBA", 640, 640],
+        "conv-odd-rgb": ["ball num-buffers=2 ! video/x-raw,format=I420,width=161,height=91 ! videoconvert ! video/x-raw,format=RGB", 161 * 3, 484],
+      };
+      const chains = Object.fromEntries(Object.entries(cases).map(([name, [chain]]) => [name, `videotestsrc pattern=${chain}`]));
+      await gst(chains);
+      for (const [name, [, rowBytes, stride]] of Object.entries(cases)) {
+        await px(name, chains[name]!);
+        const a = read(`${name}.px`);
+        const b = read(`${name}.gst`);
+        expect(a.length, name).toBe(b.length);
+        let worst = 0;
+        for (let row = 0; row * stride < a.length; row++) {
+          for (let i = row * stride; i < row * stride + rowBytes; i++) worst = Math.max(worst, Math.abs(a[i]! - b[i]!));
+        }
+        expect(worst, `${name}: largest channel difference`).toBeLessThanOrEqual(2);
+      }
+    },
+    GST_TIMEOUT_MS,
+  );
+});
+
+describe.skipIf(!hasGst)("videoconvert to Y'CbCr against GStreamer", () => {
+  test(
+    "RGBA / BGRA → I420 / NV12 is byte-identical (SD centred chroma, HD cosited, an odd height)",
+    async () => {
+      // Widths with no row padding: GStreamer does not define what padding bytes hold.
+      const chains: Record<string, string> = {
+        "conv-rgba-i420": "videotestsrc pattern=snow num-buffers=2 ! video/x-raw,format=RGBA,width=320,height=240 ! videoconvert ! video/x-raw,format=I420",
+        "conv-bgra-nv12-hd": "videotestsrc pattern=smpte num-buffers=2 ! video/x-raw,format=BGRA,width=328,height=580 ! videoconvert ! video/x-raw,format=NV12",
+        "conv-rgba-i420-odd": "videotestsrc pattern=ball num-buffers=2 ! video/x-raw,format=RGBA,width=160,height=91 ! videoconvert ! video/x-raw,format=I420",
+      };
+      await gst(chains);
+      for (const [name, chain] of Object.entries(chains)) {
+        await px(name, chain);
+        const a = read(`${name}.px`);
+        const b = read(`${name}.gst`);
+        expect(a.length, name).toBe(b.length);
+        expect(firstDifference(a, b), `${name}: first differing byte`).toBe(-1);
       }
     },
     GST_TIMEOUT_MS,

@@ -3,6 +3,10 @@ import { VideoInfo, type VideoFormat } from "./video-info.ts";
 import { VideoConverter } from "./video-convert.ts";
 import { LinePair, writeRows, pixelWord } from "./video-lines.ts";
 import { libyuv } from "../../ffi/yuv.ts";
+import { NO_NATIVE_ENV, videoconvertShim } from "../../ffi/videoconvert.ts";
+import type { Colorimetry } from "./video-info.ts";
+
+const native = videoconvertShim() !== null;
 
 /** A frame of `format` painted with a smooth RGB ramp (so chroma varies slowly). */
 function ramp(format: VideoFormat, w: number, h: number): Uint8Array {
@@ -19,10 +23,14 @@ function ramp(format: VideoFormat, w: number, h: number): Uint8Array {
 }
 
 describe("VideoConverter", () => {
-  test("chooses the table fast paths for the common conversions", () => {
+  test("chooses the native or table fast paths for the common conversions", () => {
     const i420 = new VideoInfo("I420", 64, 48);
-    expect(new VideoConverter(i420, i420.with({ format: "RGBA" })).path).toBe("I420→RGBA tables");
-    expect(new VideoConverter(i420.with({ format: "BGRA" }), i420).path).toBe("BGRA→I420 tables");
+    expect(new VideoConverter(i420, i420.with({ format: "RGBA" })).path).toBe(native ? "I420→RGBA native" : "I420→RGBA tables");
+    expect(new VideoConverter(i420, i420.with({ format: "RGBA" }), { native: false }).path).toBe("I420→RGBA tables");
+    // GStreamer's NV12 → RGB interpolates chroma (its generic path), so NV12 is not the kernel's.
+    expect(new VideoConverter(i420.with({ format: "NV12" }), i420.with({ format: "RGBA" })).path).toBe("generic");
+    expect(new VideoConverter(i420.with({ format: "BGRA" }), i420).path).toBe(native ? "BGRA→I420 native" : "BGRA→I420 tables");
+    expect(new VideoConverter(i420.with({ format: "BGRA" }), i420, { native: false }).path).toBe("BGRA→I420 tables");
     expect(new VideoConverter(i420, i420.with({ format: "NV12" })).path).toBe("I420→NV12 planes");
     expect(new VideoConverter(i420.with({ format: "RGBA" }), i420.with({ format: "BGRA" })).path).toBe("RGBA→BGRA swap");
     expect(new VideoConverter(i420, i420.with({ format: "YUY2" })).path).toBe("generic");
@@ -112,14 +120,14 @@ describe("VideoConverter", () => {
     expect(() => new VideoConverter(new VideoInfo("I420", 4, 4), new VideoInfo("RGBA", 8, 4))).toThrow(/videoscale/);
   });
 
-  test.skipIf(libyuv() === null)("libyuv (opt-in) takes I420 → RGBA / BGRA, close to the JS tables; NV12 and RGB stay in JS", () => {
+  test.skipIf(libyuv() === null)("libyuv (opt-in) takes I420 → RGBA / BGRA, close to the JS tables; NV12 stays generic", () => {
     const w = 96;
     const h = 40;
     const info = new VideoInfo("I420", w, h);
     const frame = ramp("I420", w, h);
     for (const f of ["RGBA", "BGRA"] as const) {
       for (const matrix of ["bt601", "bt709"] as const) {
-        const js = new VideoConverter(info, info.with({ format: f }), { matrix });
+        const js = new VideoConverter(info, info.with({ format: f }), { matrix, native: false });
         const ly = new VideoConverter(info, info.with({ format: f }), { matrix, libyuv: true });
         expect(js.path).toBe(`I420→${f} tables`);
         expect(ly.path).toBe(`I420→${f} libyuv`);
@@ -134,19 +142,148 @@ describe("VideoConverter", () => {
       }
     }
     expect(new VideoConverter(info.with({ format: "NV12" }), info.with({ format: "RGBA" }), { libyuv: true }).path).toBe("generic");
-    expect(new VideoConverter(info, info.with({ format: "RGB" }), { libyuv: true }).path).toBe("I420→RGB tables");
+    expect(new VideoConverter(info, info.with({ format: "RGB" }), { libyuv: true }).path).toBe(native ? "I420→RGB native" : "I420→RGB tables");
   });
 
-  test("libyuv: true falls back to JS when the library cannot be loaded", () => {
+  test("libyuv: true falls back to the native kernel, then to the JS tables, when they cannot be loaded", () => {
     const code = `
       import { VideoInfo } from "./src/media/video-info.ts";
       import { VideoConverter } from "./src/media/video-convert.ts";
       const i = new VideoInfo("I420", 16, 8);
       console.log(new VideoConverter(i, i.with({ format: "RGBA" }), { libyuv: true }).path);`;
-    const r = Bun.spawnSync([process.execPath, "-e", code], {
-      cwd: new URL("../..", import.meta.url).pathname,
-      env: { ...process.env, PARALLAX_NO_LIBYUV: "1" },
-    });
-    expect(r.stdout.toString().trim()).toBe("I420→RGBA tables");
+    const run = (env: Record<string, string>) =>
+      Bun.spawnSync([process.execPath, "-e", code], {
+        cwd: new URL("../..", import.meta.url).pathname,
+        env: { ...process.env, PARALLAX_NO_LIBYUV: "1", ...env },
+        timeout: 10_000,
+      })
+        .stdout.toString()
+        .trim();
+    expect(run({})).toBe(native ? "I420→RGBA native" : "I420→RGBA tables");
+    expect(run({ [NO_NATIVE_ENV]: "1" })).toBe("I420→RGBA tables");
+  }, 15_000);
+});
+
+/** A frame of random bytes (seeded, so a failure repeats). */
+function noise(n: number, seed: number): Uint8Array {
+  const out = new Uint8Array(n);
+  let x = seed >>> 0 || 1;
+  for (let i = 0; i < n; i++) {
+    x ^= x << 13;
+    x ^= x >>> 17;
+    x ^= x << 5;
+    out[i] = x & 0xff;
+  }
+  return out;
+}
+
+const COLORIMETRIES: Colorimetry[] = [
+  { range: "limited", matrix: "bt601", text: "bt601" },
+  { range: "full", matrix: "bt601", text: "1:4:0:0" },
+  { range: "limited", matrix: "bt709", text: "bt709" },
+  { range: "full", matrix: "bt709", text: "1:3:0:0" },
+  { range: "limited", matrix: "bt2020", text: "bt2020" },
+  { range: "limited", matrix: "smpte240m", text: "smpte240m" },
+];
+
+describe.skipIf(!native)("native kernels (csrc/videoconvert.c) against the JS tables", () => {
+  // Odd sizes (padded strides, a last column and row without a chroma partner), tiny ones, and
+  // widths past the kernel's 512-pixel chunk with an odd remainder.
+  const SIZES: [number, number][] = [
+    [1, 1],
+    [2, 2],
+    [3, 5],
+    [17, 9],
+    [64, 48],
+    [513, 3],
+    [1031, 7],
+    [1920, 4],
+  ];
+
+  test("I420 → RGBA / BGRA / RGB: byte-identical for every format × matrix × range × size, on random frames", () => {
+    let seed = 1;
+    for (const [w, h] of SIZES) {
+      for (const colorimetry of COLORIMETRIES) {
+        const input = new VideoInfo("I420", w, h).with({ colorimetry });
+        const frame = noise(input.size, seed++);
+        for (const format of ["RGBA", "BGRA", "RGB"] as const) {
+          const output = input.with({ format });
+          const c = new VideoConverter(input, output);
+          const js = new VideoConverter(input, output, { native: false });
+          const what = `${format} ${colorimetry.text} ${w}x${h}`;
+          expect(c.path, what).toBe(`I420→${format} native`);
+          expect(js.path, what).toBe(`I420→${format} tables`);
+          // Both start from the same garbage so that bytes neither writes (RGB row padding) agree.
+          const a = noise(output.size, 7);
+          const b = noise(output.size, 7);
+          c.convert(frame, a);
+          js.convert(frame, b);
+          expect(firstDifference(a, b), what).toBe(-1);
+        }
+      }
+    }
+  });
+
+  test("RGBA / BGRA → I420 / NV12: byte-identical for every siting × matrix × range × size, on random frames", () => {
+    let seed = 1000;
+    let covered = 0;
+    for (const [w, h] of SIZES) {
+      for (const colorimetry of COLORIMETRIES) {
+        for (const hCosited of [false, true]) {
+          for (const from of ["RGBA", "BGRA"] as const) {
+            const input = new VideoInfo(from, w, h);
+            const frame = noise(input.size, seed++);
+            for (const to of ["I420", "NV12"] as const) {
+              const output = new VideoInfo(to, w, h).with({ colorimetry, chromaSite: { hCosited, vCosited: false, text: hCosited ? "mpeg2" : "jpeg" } });
+              const c = new VideoConverter(input, output);
+              const js = new VideoConverter(input, output, { native: false });
+              const what = `${from}→${to} ${colorimetry.text} cosited=${hCosited} ${w}x${h}`;
+              // Only matrices that never clip take the table path in JS, and so the native one.
+              if (js.path !== `${from}→${to} tables`) continue;
+              covered++;
+              expect(c.path, what).toBe(`${from}→${to} native`);
+              const a = noise(output.size, 3);
+              const b = noise(output.size, 3);
+              c.convert(frame, a);
+              js.convert(frame, b);
+              expect(firstDifference(a, b), what).toBe(-1);
+            }
+          }
+        }
+      }
+    }
+    // Limited-range outputs never clip: at least those were all compared.
+    expect(covered).toBeGreaterThanOrEqual(SIZES.length * 4 * 2 * 2 * 2);
+  });
+
+  test("the matrix property's override and a misaligned destination (byte stores in JS) agree too", () => {
+    const input = new VideoInfo("I420", 37, 11);
+    const frame = noise(input.size, 99);
+    for (const matrix of ["bt601", "bt709"] as const) {
+      for (const format of ["RGBA", "BGRA"] as const) {
+        const output = input.with({ format });
+        const backing = new Uint8Array(output.size + 1);
+        const a = backing.subarray(1); // odd byte offset: the JS path cannot use 32-bit words
+        const b = new Uint8Array(output.size);
+        new VideoConverter(input, output, { matrix }).convert(frame, a);
+        new VideoConverter(input, output, { matrix, native: false }).convert(frame, b);
+        expect(firstDifference(a, b), `${format} ${matrix}`).toBe(-1);
+      }
+    }
+  });
+
+  test("a frame smaller than the caps say throws, naming both sizes, instead of reading past it", () => {
+    const input = new VideoInfo("I420", 16, 8);
+    const c = new VideoConverter(input, input.with({ format: "RGBA" }));
+    expect(() => c.convert(new Uint8Array(input.size - 1), new Uint8Array(16 * 8 * 4))).toThrow(/ERANGE.*src has 191 bytes \(a frame needs 192\)/);
+    expect(() => c.convert(new Uint8Array(input.size), new Uint8Array(16 * 8 * 4 - 1))).toThrow(/dst 511 \(needs 512\)/);
+    const back = new VideoConverter(input.with({ format: "RGBA" }), input);
+    expect(() => back.convert(new Uint8Array(16 * 8 * 4), new Uint8Array(input.size - 1))).toThrow(/RGBA→I420 16x8.*ERANGE.*dst 191 \(needs 192\)/);
   });
 });
+
+function firstDifference(a: Uint8Array, b: Uint8Array): number {
+  if (a.length !== b.length) return Math.min(a.length, b.length);
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return i;
+  return -1;
+}

@@ -6,14 +6,17 @@
  * Every conversion has a generic path, row by row: unpack the input row to 4:4:4 (chroma
  * repeated), apply the colour matrix (src/media/video-color.ts, GStreamer's arithmetic), pack
  * into the output format (chroma reduced as GStreamer does, src/media/video-lines.ts). The
- * common cases take fast paths that do the same arithmetic in one pass, with tables:
+ * common cases take fast paths that do the same arithmetic in one pass:
  *
- *  - I420 / NV12 → RGBA / BGRA / RGB: five 256-entry tables give each output channel's sum,
- *    three clamp tables (2048 entries, pre-shifted into their byte of the pixel word) give the
- *    pixel, one 32-bit store per RGBA pixel. Chroma is shared by 2×2 pixels, as in GStreamer's
- *    I420 → RGB fast path, whose results these are, byte for byte.
- *  - RGBA / BGRA → I420 / NV12 (centred chroma, the SD default): luma and chroma sums from
- *    tables, chroma averaged over each 2×2 block as the generic path would.
+ *  - I420 → RGBA / BGRA / RGB: natively by default (video-convert-native.ts: the C kernels of
+ *    csrc/videoconvert.c, vectorised by gcc, ~10× the JS below), else with tables: five
+ *    256-entry tables give each output channel's sum, three clamp tables (2048 entries,
+ *    pre-shifted into their byte of the pixel word) give the pixel, one 32-bit store per RGBA
+ *    pixel. Chroma is shared by 2×2 pixels, as in GStreamer's I420 → RGB fast path, whose
+ *    results both are, byte for byte (the C kernel does the tables' arithmetic without them).
+ *  - RGBA / BGRA → I420 / NV12 (chroma not cosited vertically, the default): natively by
+ *    default (csrc/videoconvert.c), else luma and chroma sums from tables; chroma averaged
+ *    vertically, then reduced horizontally by the output's siting, as the generic path would.
  *  - I420 ⇄ NV12: plane copies and (de)interleaving; RGBA ⇄ BGRA: a byte swap per word.
  *
  * A converter is built once per caps (tables: a few KiB) and then runs synchronously with no
@@ -25,6 +28,7 @@ import type { VideoInfo } from "./video-info.ts";
 import { type ChromaReduce, chromaUpH2, chromaUpV2, LinePair, type RowPainter, unpackLine, writeRows } from "./video-lines.ts";
 import { view } from "./views.ts";
 import { libyuv, type YuvCoefficients, yuvConstants } from "../../ffi/yuv.ts";
+import { nativeConversion } from "./video-convert-native.ts";
 
 export type ConvertOptions = {
   /** Use this Y'CbCr matrix on both sides instead of what the caps say (null: from caps). */
@@ -36,6 +40,12 @@ export type ConvertOptions = {
    * JS tables are byte-identical.
    */
   libyuv?: boolean;
+  /**
+   * Let I420 → RGBA / BGRA / RGB and RGBA / BGRA → I420 / NV12 run through the native kernels
+   * (csrc/videoconvert.c) when the shim can be loaded; they are byte-identical to the JS
+   * tables. Default true; false forces JS.
+   */
+  native?: boolean;
 };
 
 type Frame = (src: Uint8Array, dst: Uint8Array) => void;
@@ -60,7 +70,7 @@ export class VideoConverter {
       { family: output.family, colorimetry: output.colorimetry },
       opts.matrix ?? null,
     );
-    const fast = (opts.libyuv ? this.#libyuvPath(matrix) : null) ?? this.#fastPath(matrix);
+    const fast = (opts.libyuv ? this.#libyuvPath(matrix) : null) ?? (opts.native !== false ? nativeConversion(input, output, matrix) : null) ?? this.#fastPath(matrix);
     if (fast) {
       this.#run = fast.run;
       this.path = fast.path;
@@ -70,7 +80,11 @@ export class VideoConverter {
     }
   }
 
-  /** Converts one frame: `src` holds an input frame, `dst` receives an output frame. */
+  /**
+   * Converts one frame: `src` holds an input frame, `dst` receives an output frame.
+   * Synchronous; allocates nothing. A native path throws RangeError when either is smaller than
+   * a frame (the JS paths would leave the missing part out).
+   */
   convert(src: Uint8Array, dst: Uint8Array): void {
     this.#run(src, dst);
   }
