@@ -20,6 +20,7 @@ import { planIsolation } from "../src/isolation/plan.ts";
 import { negotiate } from "../src/graph/negotiate.ts";
 import { cgroupSupport, HostCgroup, type CgroupFs } from "../src/isolation/cgroup.ts";
 import { LinkResources } from "../src/isolation/link.ts";
+import { assumeNamespaceSupport, knownNamespaceSupport, namespaceSupport } from "../src/isolation/sandbox.ts";
 import { Partition, type PartitionListener } from "../src/isolation/partition.ts";
 import { BoundarySink } from "../src/isolation/boundary.ts";
 import { DESC, Kind } from "../src/ipc/ring.ts";
@@ -268,6 +269,37 @@ describe("sandbox shim", () => {
     expect(res.setName).not.toBe("EPERM");
     expect(res.applied).toMatchObject({ noNewPrivs: true, seccomp: "filter", errors: [] });
   }, 20_000);
+
+  test("native shims imported before the filter stay callable after it (applySandbox opens them first)", () => {
+    const script = join(tmpdir(), `px-sbx-hold-${process.pid}.ts`);
+    writeFileSync(
+      script,
+      `import { applySandbox } from ${JSON.stringify(join(import.meta.dir, "../src/isolation/sandbox.ts"))};
+       import * as memfd from ${JSON.stringify(join(import.meta.dir, "../ffi/memfd.ts"))};
+       import { videoconvertShim } from ${JSON.stringify(join(import.meta.dir, "../ffi/videoconvert.ts"))};
+       const applied = applySandbox({ seccomp: true, allow: [], limits: { openFiles: 64, coreBytes: 0, cpuSeconds: -1, fileBytes: -1 } });
+       // memfd_create is allowed; this is the first call into the memfd shim in this process.
+       let made = "none";
+       try { const fd = memfd.memfdCreate("held"); memfd.close(fd); made = "ok"; } catch (e) { made = String(e?.message ?? e); }
+       // The videoconvert shim's first use, too (an isolated videoconvert keeps its native path).
+       const vc = videoconvertShim() !== null;
+       console.log(JSON.stringify({ seccomp: applied.seccomp, made, vc }));`,
+    );
+    const out = Bun.spawnSync([process.execPath, script], { stdout: "pipe", stderr: "pipe", timeout: 15_000 });
+    rmSync(script);
+    expect(out.exitCode).toBe(0);
+    expect(JSON.parse(out.stdout.toString())).toEqual({ seccomp: "filter", made: "ok", vc: true });
+  }, 20_000);
+
+  test("namespaces are assumed usable before probing; a probe makes them known", () => {
+    const wanted = ["user", "ipc"] as const;
+    const assumed = assumeNamespaceSupport(wanted);
+    if (assumed.unshare) expect(assumed).toMatchObject({ usable: ["user", "ipc"], probed: false });
+    const probed = namespaceSupport(wanted);
+    expect(probed.probed).toBe(true);
+    expect(knownNamespaceSupport(["ipc", "user"])).toBe(probed);
+    expect(knownNamespaceSupport(["user", "net", "ipc", "pid"])).toBeNull();
+  });
 });
 
 test("formatSequences", () => {

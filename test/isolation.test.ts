@@ -68,8 +68,10 @@ function extra(then: string[], now: string[]): string[] {
 let before: { fds: string[]; procs: Set<number> } = { fds: [], procs: new Set() };
 beforeAll(async () => {
   // Bun creates some fds of its own on first use (an epoll set, an eventfd for spawned
-  // processes): let it, before any test takes its snapshot.
+  // processes, another for spawnSync, which isoprobe uses): let it, before any test takes its
+  // snapshot.
   await fromLaunch("fakesrc num-buffers=1 ! identity ! fakesink").runIsolating(["identity*"]);
+  Bun.spawnSync(["/bin/true"]);
 }, 20_000);
 
 beforeEach(() => {

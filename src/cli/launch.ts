@@ -19,6 +19,9 @@
  * the isolation planner and the scheduling summary only when an option asks for them. Files
  * are written with Bun.write: loading node:fs (or node:util) first sets up Node's internal
  * modules, ≈4 ms of start-up, which a launch should not pay for `--dot`/`--json` it was not given.
+ * Code on a launch's way also avoids regular expressions and array builtins with callbacks
+ * (flatMap, filter, some, …): the first call of each in a process costs a compilation,
+ * 0.1–0.5 ms apiece (issue 7, case s0 of BENCHMARKS.md).
  */
 import "../../elements/manifest.ts";
 import { formatTime } from "../debug/format.ts";
@@ -92,11 +95,18 @@ export async function runLaunch(o: LaunchOptions, out: TextSink = stdout, err: T
     if (!o.quiet) out.write(s + "\n");
   };
   if (!o.description) say(`No pipeline given: running the default one:\n  ${DEFAULT_PIPELINE}`);
+  // An isolated run needs element hosts: start one booting now (src/isolation/warm.ts), while
+  // the pipeline is parsed and planned, so the first isolated element does not wait for a
+  // process to start. It is sandboxed only when the run hands it its element; a run that never
+  // starts closes it.
+  const warm = o.isolation !== undefined && !o.dryRun ? await import("../isolation/warm.ts") : null;
+  warm?.prewarmHosts(1);
   let pipeline: Pipeline;
   try {
     await registry.load(launchFactories(description));
     pipeline = fromLaunch(description, o.scheduling ? { scheduling: o.scheduling } : {});
   } catch (e) {
+    await warm?.discardWarmHosts();
     err.write(`ERROR: pipeline could not be constructed: ${(e as Error).message}\n`);
     return 2;
   }
@@ -109,6 +119,7 @@ export async function runLaunch(o: LaunchOptions, out: TextSink = stdout, err: T
       if (o.verbose || o.dryRun) say(text);
     } else pipeline.prepare();
   } catch (e) {
+    await warm?.discardWarmHosts();
     err.write(`ERROR: pipeline could not be prepared: ${(e as Error).message}\n`);
     return 2;
   }
@@ -149,7 +160,7 @@ export async function runLaunch(o: LaunchOptions, out: TextSink = stdout, err: T
   try {
     await pipeline.run(o.isolation !== undefined ? { isolation: o.isolation } : {});
     say(`Got EOS from element "${pipeline.name}".`);
-    say(`Execution ended after ${formatTime(Math.round((performance.now() - t0) * 1e6))}`);
+    if (!o.quiet) say(`Execution ended after ${formatTime(Math.round((performance.now() - t0) * 1e6))}`);
     if (dump && o.json) await Bun.write(o.json, JSON.stringify(dump.toJson(pipeline), null, 2));
     return 0;
   } catch (e) {
@@ -166,9 +177,15 @@ export async function runLaunch(o: LaunchOptions, out: TextSink = stdout, err: T
  * `registry.load`. A description that does not parse gives none: fromLaunch reports the error.
  */
 export function launchFactories(description: string): string[] {
+  const factories: string[] = [];
   try {
-    return parseLaunch(description).nodes.flatMap((n) => (n.kind === "element" ? [n.factory] : n.kind === "caps" ? ["capsfilter"] : []));
+    // A loop, not flatMap: each array builtin costs a first-use compilation at start-up.
+    for (const n of parseLaunch(description).nodes) {
+      if (n.kind === "element") factories.push(n.factory);
+      else if (n.kind === "caps") factories.push("capsfilter");
+    }
   } catch {
     return [];
   }
+  return factories;
 }

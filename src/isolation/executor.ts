@@ -2,13 +2,18 @@
  * The isolation executor: runs a pipeline with some or all of its elements in sandboxed
  * element-host processes, and supervises them. The pipeline itself does not change.
  *
- *   1. Check and negotiate the whole graph here, before anything starts, so a caps problem is
- *      reported exactly as in-process execution reports it.
- *   2. Plan the process groups and the cross-process links (plan.ts).
+ *   1. Spawn a host for every isolated group first (or take a warm one, warm.ts): a host
+ *      takes tens of ms to boot (namespace wrapper, Bun, its modules), and boots while the
+ *      rest of this list runs here. Namespaces are assumed usable until a host fails to start
+ *      in them (then they are probed and the host respawned in those that work: sandbox.ts).
+ *   2. Check and negotiate the whole graph here, so a caps problem is reported exactly as
+ *      in-process execution reports it; plan the process groups and the cross-process links
+ *      (plan.ts).
  *   3. For each link, make its ring, socket and doorbells (link.ts); for each isolated element,
- *      open what its properties name (authority.ts); spawn every host at once (host-process.ts),
- *      hand each its elements, link ends and granted fds (`configure`, which also sandboxes it);
- *      build the application's own partition over the user's element objects (partition.ts).
+ *      open what its properties name (authority.ts); send each host its elements, link ends
+ *      and granted fds at once (`configure`, which also sandboxes it; it waits in the socket
+ *      until the host has booted — no round trip for the handshake first); build the
+ *      application's own partition over the user's element objects (partition.ts) meanwhile.
  *   4. Start everything; forward every bus message to the pipeline's bus; finish when every
  *      process's partition has reached EOS; fail on the first error, naming its element.
  *   5. Supervise: a host that exits without being asked, stops sending heartbeats, breaks the
@@ -24,6 +29,7 @@
  * source in every process; `stop()` ends the run at once.
  */
 import type { ErrorMessage, Message, PipelineState } from "../bus.ts";
+import type { Element } from "../graph/element.ts";
 import { negotiate } from "../graph/negotiate.ts";
 import { type Pipeline, PipelineError } from "../graph/pipeline.ts";
 import { grantsFor, openGrant, type Grant } from "./authority.ts";
@@ -32,20 +38,28 @@ import { RequestError } from "./channel.ts";
 import { dup } from "../../ffi/memfd.ts";
 import { closeQuietly } from "./fds.ts";
 import { HostProcess, type HostExit } from "./host-process.ts";
+import { discardWarmHosts, takeWarmHost } from "./warm.ts";
 import { endFdList, LinkResources, type LinkEndFds } from "./link.ts";
 import { normalizeOptions, type ExecutionMode, type IsolationOption, type NamespaceName, type ResolvedOptions } from "./options.ts";
 import { Partition, type CrossEnd, type PartitionListener } from "./partition.ts";
 import { APP_GROUP, planIsolation, type CrossLink, type GroupPlan, type Pinned, type Plan } from "./plan.ts";
 import type { BoundarySpec, ConfigureParams, GrantSpec, RelinkReport, SandboxApplied, WireBusMessage } from "./protocol.ts";
-import { namespaceSupport, verifySandbox, type NamespaceSupport } from "./sandbox.ts";
+import { assumeNamespaceSupport, confirmNamespaceSupport, knownNamespaceSupport, namespaceSupport, verifySandbox, type NamespaceSupport } from "./sandbox.ts";
 
 export type ProcessReport = {
   group: string;
   elements: string[];
   /** The host's pid as seen from the application (null: the application's own process). */
   pid: number | null;
-  /** ms from spawn to handshake (null for the application's process). */
+  /**
+   * ms from the start of the run (of the restart, for a replaced host) until the host had
+   * created, sandboxed and prepared its elements: ready to run (null for the application's
+   * process).
+   */
   startMs: number | null;
+  /** Where a host's start went: spawn to handshake, of which the host's own start-up (Bun and
+   * its modules; the rest is the namespace wrapper), and the set-up of its elements. */
+  timing?: { handshakeMs: number; bootMs: number | null; setupMs: number | null };
   sandbox: {
     namespaces: NamespaceName[];
     noNewPrivs: boolean;
@@ -140,10 +154,16 @@ export class IsolatedRun {
   #failure: PipelineError | null = null;
   #firstError: ErrorMessage | null = null;
   #settle: { resolve: () => void; reject: (e: Error) => void } | null = null;
-  #ns: NamespaceSupport = { usable: [], unavailable: [], setpriv: false, unshare: false };
+  #ns: NamespaceSupport = { usable: [], unavailable: [], setpriv: false, unshare: false, probed: false };
   /** With a restart policy: a host started ahead of need, so a restart only configures it. */
   #standby: Promise<HostProcess | null> | null = null;
   #cgroupOk = false;
+  /** Hosts spawned before the plan was final, by group, until their group takes them. */
+  #early = new Map<string, HostProcess>();
+  /** The namespaces were assumed usable, not probed: a host that fails to start is retried. */
+  #nsAssumed = false;
+  /** When run() began. */
+  #t0 = 0;
 
   constructor(pipeline: Pipeline, option: IsolationOption) {
     this.pipeline = pipeline;
@@ -172,6 +192,7 @@ export class IsolatedRun {
    * Everything is closed before it settles.
    */
   async run(hooks: PipelineHooks, signal?: AbortSignal): Promise<IsolationReport> {
+    this.#t0 = performance.now();
     this.#hooks = hooks;
     const onAbort = () => this.sendEos();
     signal?.addEventListener("abort", onAbort, { once: true });
@@ -183,22 +204,27 @@ export class IsolatedRun {
     try {
       const elements = this.pipeline.elements;
       checkGraph(this.pipeline);
+      // Hosts take tens of ms to boot (the namespaces, Bun, their modules): start them first,
+      // so they boot while the graph is negotiated, planned and its links made here.
+      this.#ns = knownNamespaceSupport(this.opts.sandbox.namespaces) ?? assumeNamespaceSupport(this.opts.sandbox.namespaces);
+      this.#nsAssumed = !this.#ns.probed;
+      this.#probeCgroup();
+      this.#spawnEarly(elements);
+      // Warm hosts this run did not take are not kept for another (see warm.ts).
+      void discardWarmHosts();
       negotiate(elements);
       const plan = (this.plan = planIsolation(elements, this.opts, this.pipeline.registry));
       this.report.pinned = plan.pinned;
       this.report.links = plan.links.map((l) => ({ id: l.id, from: l.from.id, to: l.to.id, caps: l.caps.toString() }));
-      this.#ns = namespaceSupport(this.opts.sandbox.namespaces);
-      this.report.namespaces.applied = this.#ns.usable;
-      this.report.namespaces.unavailable = this.#ns.unavailable;
-      this.#probeCgroup();
+      this.#reportNamespaces();
       hooks.setState("idle");
 
       for (const g of plan.groups) if (g.isolated) this.#grants.set(g.id, g.elements.flatMap(grantsFor).map((grant) => ({ grant, fd: openGrant(grant) })));
       const resources = new Map(plan.links.map((l) => [l.id, LinkResources.create(l.id)]));
       try {
-        const started = await Promise.allSettled(plan.groups.filter((g) => g.isolated).map((g) => this.#startHost(g, resources)));
-        const bad = started.find((r) => r.status === "rejected");
-        if (bad) throw (bad as PromiseRejectedResult).reason;
+        // Each host gets its configure as soon as it is spawned; this process's own partition
+        // is built while they boot.
+        const started = Promise.allSettled(plan.groups.filter((g) => g.isolated).map((g) => this.#startHost(g, resources, undefined, this.#t0)));
         const app = plan.groups.find((g) => g.id === APP_GROUP)!;
         if (app.elements.length > 0) {
           const ends: CrossEnd[] = [];
@@ -210,11 +236,13 @@ export class IsolatedRun {
           this.#local.prepare();
           this.report.processes.unshift({ group: APP_GROUP, elements: app.elements.map((e) => e.name), pid: null, startMs: null, sandbox: null, restarts: 0 });
         }
+        const bad = (await started).find((r) => r.status === "rejected");
+        if (bad) throw (bad as PromiseRejectedResult).reason;
       } finally {
         for (const r of resources.values()) r.close();
       }
       if (this.#failure) throw this.#failure;
-      for (const h of this.hosts.values()) await h.channel.request("start", {});
+      await Promise.all([...this.hosts.values()].map((h) => h.channel.request("start", {})));
       this.#local?.start();
       hooks.setState("running");
       this.#startMonitor();
@@ -260,28 +288,25 @@ export class IsolatedRun {
     };
   }
 
-  /** Spawns, wires and configures the host of group `g` with the link ends in `resources`. */
-  async #startHost(g: GroupPlan, resources: Map<string, LinkResources>, spare?: HostProcess): Promise<HostProcess> {
-    const host = spare ?? (await HostProcess.spawn({ group: g.id, namespaces: this.#ns.usable, startTimeoutMs: this.opts.startTimeoutMs }));
-    if (this.#finished) {
-      await host.close(this.opts.closeTimeoutMs);
-      throw this.#failure ?? new PipelineError(`${this.pipeline.name} was stopped`, this.pipeline.name);
+  /** Joins `host` (and its namespace wrapper) to a new cgroup; says what was applied. */
+  #joinCgroup(host: HostProcess): string {
+    const cg = HostCgroup.create(this.opts.sandbox.limits);
+    if (!(cg instanceof HostCgroup)) return `not applied: ${cg.reason}`;
+    host.cgroup = cg;
+    try {
+      for (const pid of new Set([host.wrapperPid, host.pid])) cg.place(pid);
+      return `${cg.path} (memory.max ${cg.memoryMax}, pids.max ${cg.pidsMax})`;
+    } catch (e) {
+      return `not applied: ${(e as Error).message}`;
     }
-    this.hosts.set(g.id, host);
-    this.#wire(host, g);
-    let cgroupNote = this.report.cgroup.applied ? "" : `not applied: ${(this.report.cgroup as { reason: string }).reason}`;
-    if (this.#cgroupOk) {
-      const cg = HostCgroup.create(this.opts.sandbox.limits);
-      if (cg instanceof HostCgroup) {
-        host.cgroup = cg;
-        try {
-          for (const pid of new Set([host.wrapperPid, host.pid])) cg.place(pid);
-          cgroupNote = `${cg.path} (memory.max ${cg.memoryMax}, pids.max ${cg.pidsMax})`;
-        } catch (e) {
-          cgroupNote = `not applied: ${(e as Error).message}`;
-        }
-      } else cgroupNote = `not applied: ${cg.reason}`;
-    }
+  }
+
+  /**
+   * Sends `configure` to `host` now (its link ends, granted fds, elements and sandbox) and
+   * resolves with the reply; rejects with a PipelineError naming the element when the host
+   * could not set its elements up. The fds leave synchronously, before the first await.
+   */
+  async #configure(host: HostProcess, g: GroupPlan, resources: Map<string, LinkResources>): Promise<{ sandbox: SandboxApplied; setupMs?: number }> {
     const plan = this.plan!;
     const fds: number[] = [];
     const boundaries: BoundarySpec[] = [];
@@ -312,18 +337,114 @@ export class IsolatedRun {
       heartbeatMs: this.opts.heartbeat.intervalMs,
       fdCount: fds.length,
     };
-    let reply: { sandbox: SandboxApplied };
     try {
-      reply = (await host.channel.request("configure", params, { fds, timeoutMs: this.opts.startTimeoutMs })) as { sandbox: SandboxApplied };
+      // The host's boot counts against the same limit as its set-up.
+      return (await host.channel.request("configure", params, { fds, timeoutMs: this.opts.startTimeoutMs * 2 })) as { sandbox: SandboxApplied; setupMs?: number };
     } catch (e) {
       const err = e as RequestError;
       const source = err.source ?? g.elements[0]!.name;
       const domain = err.code === "EPERM" || /permission denied/.test(err.message) ? "resource" : "core";
       const msg: ErrorMessage = { type: "error", source, domain, message: err.message, debug: `element host ${g.id} (pid ${host.pid}) could not set up its elements` };
-      this.pipeline.bus.post(msg);
-      this.#firstError ??= msg;
+      // A host that never started is reported by its handshake instead.
+      if (host.state === "running") {
+        this.pipeline.bus.post(msg);
+        this.#firstError ??= msg;
+      }
       throw new PipelineError(`${source}: ${err.message}`, source, msg);
     }
+  }
+
+  /** A host for group `id`: a warm one (warm.ts), or one spawned now (not waiting for its
+   * handshake). */
+  #spawn(id: string): HostProcess {
+    const warm = takeWarmHost(this.#ns.usable);
+    if (warm !== null) warm.group = id;
+    const host = warm ?? HostProcess.start({ group: id, namespaces: this.#ns.usable, startTimeoutMs: this.opts.startTimeoutMs });
+    this.hosts.set(id, host);
+    return host;
+  }
+
+  /**
+   * Starts the hosts of the isolated groups before the graph is negotiated (see run()). The
+   * groups do not depend on caps, so this early plan names the same groups as the real one; if
+   * it cannot be made, nothing is spawned early and the real plan reports why.
+   */
+  #spawnEarly(elements: readonly Element[]): void {
+    let groups: GroupPlan[];
+    try {
+      groups = planIsolation(elements, this.opts, this.pipeline.registry).groups.filter((g) => g.isolated);
+    } catch {
+      return;
+    }
+    for (const g of groups) this.#early.set(g.id, this.#spawn(g.id));
+  }
+
+  #reportNamespaces(): void {
+    this.report.namespaces.applied = this.#ns.usable;
+    this.report.namespaces.unavailable = this.#ns.unavailable;
+  }
+
+  /**
+   * After a host failed to start while the namespaces were only assumed usable: probes them
+   * (once per process) and says whether a host would now be started differently.
+   */
+  #renegotiateNamespaces(): boolean {
+    if (!this.#nsAssumed) return false;
+    this.#nsAssumed = false;
+    const before = this.#ns.usable.join(",");
+    this.#ns = namespaceSupport(this.opts.sandbox.namespaces);
+    this.#reportNamespaces();
+    return this.#ns.usable.join(",") !== before;
+  }
+
+  /**
+   * Wires and configures the host of group `g` with the link ends in `resources`: `spare` (a
+   * standby host, already running), the host spawned early for it, or a new one. The
+   * configure request goes out at once — the host reads it when it has booted — unless a
+   * cgroup must hold the host first. `since`: when this start began (for the report).
+   */
+  async #startHost(g: GroupPlan, resources: Map<string, LinkResources>, spare?: HostProcess, since = performance.now()): Promise<HostProcess> {
+    let host = spare ?? this.#early.get(g.id) ?? this.#spawn(g.id);
+    this.#early.delete(g.id);
+    this.hosts.set(g.id, host);
+    let reply: { sandbox: SandboxApplied; setupMs?: number };
+    let cgroupNote = "";
+    for (;;) {
+      this.#wire(host, g);
+      // A cgroup is joined between the handshake and any element code: wait for it.
+      if (this.#cgroupOk) {
+        try {
+          await host.ready;
+        } catch (e) {
+          if (!spare && this.#renegotiateNamespaces() && !this.#finished) {
+            host = this.#spawn(g.id);
+            continue;
+          }
+          throw e;
+        }
+        cgroupNote = this.#joinCgroup(host);
+      }
+      if (this.#finished) throw this.#failure ?? new PipelineError(`${this.pipeline.name} was stopped`, this.pipeline.name);
+      const configured = this.#configure(host, g, resources);
+      configured.catch(() => {}); // a host that did not start is reported through `ready` below
+      try {
+        await host.ready;
+      } catch (e) {
+        if (!spare && this.#renegotiateNamespaces() && !this.#finished) {
+          host = this.#spawn(g.id);
+          continue;
+        }
+        throw e;
+      }
+      reply = await configured;
+      break;
+    }
+    if (this.#nsAssumed) {
+      // A host runs inside them: no need to probe in this process any more.
+      confirmNamespaceSupport(this.opts.sandbox.namespaces, this.#ns);
+      this.#nsAssumed = false;
+    }
+    if (!this.#cgroupOk) cgroupNote = `not applied: ${(this.report.cgroup as { reason: string }).reason}`;
     let seen = { namespaces: [] as NamespaceName[], noNewPrivs: reply.sandbox.noNewPrivs, seccompFilters: 0 };
     try {
       const v = verifySandbox(host.pid);
@@ -336,7 +457,8 @@ export class IsolatedRun {
       group: g.id,
       elements: g.elements.map((e) => e.name),
       pid: host.pid,
-      startMs: Math.round(host.startMs * 10) / 10,
+      startMs: Math.round((performance.now() - since) * 10) / 10,
+      timing: { handshakeMs: Math.round(host.startMs * 10) / 10, bootMs: host.bootMs, setupMs: reply.setupMs ?? null },
       sandbox: {
         namespaces: seen.namespaces,
         noNewPrivs: seen.noNewPrivs,
@@ -433,7 +555,8 @@ export class IsolatedRun {
   }
 
   #died(g: GroupPlan, host: HostProcess, exit: HostExit): void {
-    if (this.#finished || this.hosts.get(g.id) !== host) return;
+    // A host that never finished its handshake is reported by the start that waited for it.
+    if (this.#finished || this.hosts.get(g.id) !== host || !host.handshaken) return;
     const who = g.elements.map((e) => e.name).join(", ");
     if (this.#eos.has(g.id)) {
       this.pipeline.bus.post({ type: "warning", source: g.elements[0]!.name, domain: "core", message: `${who}: element host ${g.id} (pid ${host.pid}) ${exit.reason} after it had finished (EOS); nothing was lost` });

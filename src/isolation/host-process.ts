@@ -64,7 +64,8 @@ export type SpawnOptions = {
 };
 
 export class HostProcess {
-  readonly group: string;
+  /** The group it runs (a warm host gets its name when a run takes it: see warm.ts). */
+  group: string;
   readonly channel: Channel;
   readonly proc: Subprocess;
   /** The pid Bun.spawn returned (the namespace wrapper when there is one). */
@@ -76,6 +77,13 @@ export class HostProcess {
   lastSeen: number;
   /** ms from spawn to the handshake. */
   startMs = 0;
+  /** ms from the host process's own start to its handshake, as the host measured it (Bun's
+   * start-up and module loading; the rest of startMs is the namespace wrapper). */
+  bootMs: number | null = null;
+  /** True once the host answered the handshake. */
+  handshaken = false;
+  /** Settles with the handshake (see start()). */
+  ready!: Promise<void>;
   readonly exited: Promise<HostExit>;
   cgroup: HostCgroup | null = null;
   /** Called once if the host dies (not after a close request). */
@@ -116,6 +124,17 @@ export class HostProcess {
    * printed) when it exits first, or does not answer within `startTimeoutMs`.
    */
   static async spawn(opts: SpawnOptions): Promise<HostProcess> {
+    const host = HostProcess.start(opts);
+    await host.ready;
+    return host;
+  }
+
+  /**
+   * Spawns a host without waiting: requests may be sent at once (they wait in the control
+   * socket until the host reads them, after its `ready`). `ready` settles with the handshake;
+   * when it rejects (HostStartError) the host has been killed and closed.
+   */
+  static start(opts: SpawnOptions): HostProcess {
     const [ctrl, ctrlChild] = fdpass.socketpair();
     let fds: number;
     let fdsChild: number;
@@ -139,14 +158,18 @@ export class HostProcess {
       closeQuietly(fdsChild);
     }
     const host = new HostProcess(opts.group, proc, new Channel(ctrl, fds), opts.namespaces.includes("pid"));
-    try {
-      await host.#handshake(opts.startTimeoutMs);
-    } catch (e) {
-      host.kill("it did not start");
-      await host.close(0);
-      throw e;
-    }
-    host.startMs = performance.now() - t0;
+    host.ready = host.#handshake(opts.startTimeoutMs).then(
+      () => {
+        host.startMs = performance.now() - t0;
+      },
+      async (e: unknown) => {
+        host.kill("it did not start");
+        await host.close(0);
+        throw e;
+      },
+    );
+    // Observed by whoever awaits it; a failure must not also surface as unhandled.
+    host.ready.catch(() => {});
     return host;
   }
 
@@ -154,7 +177,7 @@ export class HostProcess {
     let timer: ReturnType<typeof setTimeout> | undefined;
     try {
       const ready = await Promise.race([
-        new Promise<{ pid: number; version: number }>((resolve) => this.channel.on("ready", (d) => resolve(d))),
+        new Promise<{ pid: number; version: number; bootMs?: number }>((resolve) => this.channel.on("ready", (d) => resolve(d))),
         new Promise<never>((_, reject) => {
           timer = setTimeout(() => reject(new HostStartError(`the element host for ${this.group} did not answer within ${timeoutMs} ms${this.#tailNote()}`)), timeoutMs);
         }),
@@ -164,12 +187,15 @@ export class HostProcess {
         }),
       ]);
       if (ready.version !== PROTOCOL_VERSION) throw new HostStartError(`the element host for ${this.group} speaks protocol ${ready.version}, this supervisor ${PROTOCOL_VERSION}`);
+      this.bootMs = ready.bootMs ?? null;
     } finally {
       clearTimeout(timer);
     }
     this.pid = this.#forked ? this.#forkedChild() ?? this.wrapperPid : this.wrapperPid;
     this.lastSeen = performance.now();
-    this.state = "running";
+    this.handshaken = true;
+    // A close() that came first (the run failed while this host booted) stands.
+    if (this.state === "starting") this.state = "running";
   }
 
   /** The host the namespace wrapper forked (it runs as pid 1 of its own pid namespace). */

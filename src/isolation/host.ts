@@ -8,10 +8,12 @@
  *   1. Asks the kernel for SIGKILL when its parent dies, opens the control channel, and sends
  *      `ready` (the start-up handshake); heartbeats follow every `heartbeatMs`.
  *   2. `configure`: takes its fds (link ends, granted files), imports the extra modules it was
- *      given (plugins, test elements) — the last time it opens a file —, records the grants,
- *      applies the sandbox (rlimits, no_new_privs, seccomp allowlist), and only then creates
- *      and prepares its elements, so element code never runs unsandboxed. A requested filter
- *      that cannot be installed fails the request: elements do not run without it.
+ *      given (plugins, test elements) and the modules of the built-in elements it runs (only
+ *      those: elements/manifest.ts), maps the native shims — the last time it opens a file —,
+ *      records the grants, applies the sandbox (rlimits, no_new_privs, seccomp allowlist), and
+ *      only then creates and prepares its elements, so element code never runs unsandboxed.
+ *      A requested filter that cannot be installed fails the request: elements do not run
+ *      without it. The supervisor may send it before the handshake (it waits in the socket).
  *   3. `start`, `eos`, `relink`, `release` as the supervisor asks; bus messages, EOS, link
  *      violations and link drains go back as notifications.
  *   4. `close`: stops everything, releases pools and fds, replies, exits with Exit.CLOSED.
@@ -20,7 +22,8 @@
  * escapes everything is reported on the bus and ends the host with Exit.CRASHED.
  */
 import { registry } from "../registry.ts";
-import "../../elements/index.ts";
+// Built-in elements by name only: configure imports just the ones its group runs.
+import "../../elements/manifest.ts";
 import * as fdpass from "../../ffi/fdpass.ts";
 import type { Message } from "../bus.ts";
 import { clearGrants, installGrants, markSandboxed } from "./authority.ts";
@@ -139,10 +142,14 @@ export async function hostMain(args: string[]): Promise<number> {
         const p = checkParams("configure", params);
         if (partition !== null) throw new Error(`element host ${group} is already configured`);
         group = p.group;
+        const t0 = performance.now();
         const fds = ch.takeFds(id, p.fdCount);
         const used = new Set<number>();
         try {
           for (const m of p.modules) await import(m);
+          // The last files this host opens: its elements' modules, then (in applySandbox) the
+          // native shims their ffi/ bindings declared.
+          await registry.load(p.elements.map((e) => e.factory));
           installGrants(p.grants.map((g) => (used.add(g.fd), { element: g.element, path: g.path, mode: g.mode, fd: fds[g.fd]! })));
           const sandbox: SandboxApplied = applySandbox({ seccomp: p.sandbox.seccomp, allow: p.sandbox.allow, limits: p.sandbox.limits });
           if (p.sandbox.seccomp && sandbox.seccomp !== "filter") {
@@ -172,7 +179,7 @@ export async function hostMain(args: string[]): Promise<number> {
             };
           }
           partition.prepare();
-          return { sandbox };
+          return { sandbox, setupMs: Math.round((performance.now() - t0) * 10) / 10 };
         } finally {
           for (let i = 0; i < fds.length; i++) if (!used.has(i)) closeQuietly(fds[i]!);
         }
@@ -204,7 +211,7 @@ export async function hostMain(args: string[]): Promise<number> {
     }
   });
 
-  ch.notify("ready", { pid: process.pid, version: PROTOCOL_VERSION, group });
+  ch.notify("ready", { pid: process.pid, version: PROTOCOL_VERSION, group, bootMs: Math.round(performance.now() * 10) / 10 });
   const code = await done;
   ch.flushNow();
   return code;

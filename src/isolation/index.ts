@@ -27,4 +27,5 @@ export { openFile, registerAuthority, grantsFor, PermissionError, type Grant, ty
 export { planIsolation, PINNED_FACTORIES, APP_GROUP, type Plan, type GroupPlan, type CrossLink } from "./plan.ts";
 export { BASE_ALLOWLIST, namespaceSupport, verifySandbox, type SandboxReport } from "./sandbox.ts";
 export { cgroupSupport } from "./cgroup.ts";
+export { prewarmHosts, discardWarmHosts, warmHostCount, WARM_IDLE_MS, type PrewarmOptions } from "./warm.ts";
 export { Exit, HOST_ROLE, PROTOCOL_VERSION } from "./protocol.ts";

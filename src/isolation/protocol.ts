@@ -7,7 +7,8 @@
  *                   whose id the payload names, sent just before that request.
  *
  * A message is a u32 little-endian byte length followed by that many bytes of UTF-8 JSON, at
- * most MAX_MESSAGE_BYTES. Three kinds, each checked against a TypeBox schema on arrival:
+ * most MAX_MESSAGE_BYTES. Three kinds, each checked against a TypeBox schema on arrival (by
+ * schema-check.ts, which keeps TypeBox's large Value module off the host's start-up path):
  *   request       supervisor → host   { kind, id, method, params }
  *   reply         host → supervisor   { kind, id, ok, result | error }   (id matches a request)
  *   notification  host → supervisor   { kind, event, data }
@@ -20,7 +21,7 @@
  * off (kills it) without letting it affect anything else.
  */
 import Type, { type Static, type TSchema } from "typebox";
-import Value from "typebox/value";
+import { schemaMismatch } from "./schema-check.ts";
 
 export const PROTOCOL_VERSION = 1;
 /** Largest control message, length prefix included. */
@@ -155,7 +156,8 @@ export type RelinkReport = Static<typeof RelinkReport>;
 
 /** Notifications and their data schemas. */
 export const Notifications = {
-  ready: Type.Object({ pid: Type.Integer(), version: Type.Integer(), group: Type.String() }),
+  /** bootMs: from the host process's start to this message, as the host measured it. */
+  ready: Type.Object({ pid: Type.Integer(), version: Type.Integer(), group: Type.String(), bootMs: Type.Optional(Type.Number()) }),
   heartbeat: Type.Object({ seq: Type.Integer() }),
   bus: WireBusMessage,
   eos: Empty,
@@ -175,6 +177,9 @@ const ReplyMsg = Type.Object({
   error: Type.Optional(Type.Object({ message: Type.String(), code: Type.Optional(Type.String()), source: Type.Optional(Type.String()) })),
 });
 const NotifyMsg = Type.Object({ kind: Type.Literal("notify"), event: Type.String(), data: Type.Unknown() });
+
+/** The envelope schemas, for schema-check.test.ts. */
+export const MESSAGE_SCHEMAS = { RequestMsg, ReplyMsg, NotifyMsg };
 
 export type RequestMessage = { kind: "request"; id: number; method: Method; params: unknown };
 export type ReplyMessage = Static<typeof ReplyMsg>;
@@ -197,10 +202,8 @@ export function encodeMessage(msg: Message): Uint8Array {
 }
 
 function check<T extends TSchema>(schema: T, value: unknown, what: string): Static<T> {
-  if (!Value.Check(schema, value)) {
-    const first = [...Value.Errors(schema, value)][0] as { instancePath?: string; message?: string } | undefined;
-    throw new ProtocolError(`${what} does not match its schema${first ? ` (${first.instancePath || "/"}: ${first.message})` : ""}`);
-  }
+  const bad = schemaMismatch(schema, value);
+  if (bad !== null) throw new ProtocolError(`${what} does not match its schema (${bad.path || "/"}: ${bad.message})`);
   return value as Static<T>;
 }
 

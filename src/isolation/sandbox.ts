@@ -8,9 +8,12 @@
  *                 --fork --kill-child=KILL --mount-proc -- <parallax> --role element-host …
  *      so it runs in new user, network, pid, IPC and mount namespaces, and dies with its
  *      supervisor (parent-death signals along the whole chain). Which namespaces work is
- *      probed once per process (`namespaceSupport`); what could not be entered is reported.
- *   2. After set-up (host side, `applySandbox`): rlimits, PR_SET_NO_NEW_PRIVS, then a seccomp
- *      filter on every thread (TSYNC) from BASE_ALLOWLIST. Everything not listed fails with
+ *      assumed at first (`assumeNamespaceSupport`: probing costs a process run on the start-up
+ *      path) and probed once per process when a host fails to start (`namespaceSupport`); what
+ *      could not be entered is reported.
+ *   2. After set-up (host side, `applySandbox`, which first opens every native shim table the
+ *      host's modules declared, while files can still be opened: ffi/lib.ts openDeclaredShims): rlimits, PR_SET_NO_NEW_PRIVS, then a seccomp filter
+ *      on every thread (TSYNC) from BASE_ALLOWLIST. Everything not listed fails with
  *      EPERM — never KILL: Bun opens /proc/self/statm now and then and must survive it. That
  *      includes open/openat (an element cannot open paths: a granted file arrives as an fd,
  *      see authority.ts), socket/connect/bind, execve, fork (clone is allowed for new threads
@@ -129,7 +132,14 @@ const UNSHARE_FLAG: Record<NamespaceName, string> = {
   mount: "--mount",
 };
 
-export type NamespaceSupport = { usable: NamespaceName[]; unavailable: { name: NamespaceName; reason: string }[]; setpriv: boolean; unshare: boolean };
+export type NamespaceSupport = {
+  usable: NamespaceName[];
+  unavailable: { name: NamespaceName; reason: string }[];
+  setpriv: boolean;
+  unshare: boolean;
+  /** False when `usable` is assumed (assumeNamespaceSupport), not probed. */
+  probed: boolean;
+};
 
 const supportCache = new Map<string, NamespaceSupport>();
 
@@ -157,15 +167,15 @@ export function namespaceSupport(wanted: readonly NamespaceName[]): NamespaceSup
   const unshare = findTool("unshare");
   const setpriv = findTool("setpriv") !== null;
   let out: NamespaceSupport;
-  if (wanted.length === 0) out = { usable: [], unavailable: [], setpriv, unshare: unshare !== null };
+  if (wanted.length === 0) out = { usable: [], unavailable: [], setpriv, unshare: unshare !== null, probed: true };
   else if (unshare === null) {
-    out = { usable: [], unavailable: wanted.map((name) => ({ name, reason: "util-linux's unshare is not installed" })), setpriv, unshare: false };
+    out = { usable: [], unavailable: wanted.map((name) => ({ name, reason: "util-linux's unshare is not installed" })), setpriv, unshare: false, probed: true };
   } else {
     const tryNs = (ns: readonly NamespaceName[]) => {
       const r = Bun.spawnSync([unshare, ...unshareArgs(ns), "--", "true"], { stdout: "ignore", stderr: "pipe", timeout: 5000 });
       return r.exitCode === 0 ? null : r.stderr.toString().trim().split("\n")[0] || `exit ${r.exitCode}`;
     };
-    if (tryNs(wanted) === null) out = { usable: [...wanted], unavailable: [], setpriv, unshare: true };
+    if (tryNs(wanted) === null) out = { usable: [...wanted], unavailable: [], setpriv, unshare: true, probed: true };
     else {
       // Find out which ones fail on their own (with a user namespace when one was asked for,
       // since the others need it without CAP_SYS_ADMIN).
@@ -181,11 +191,36 @@ export function namespaceSupport(wanted: readonly NamespaceName[]): NamespaceSup
         if (err === null) usable.push(n);
         else unavailable.push({ name: n, reason: err });
       }
-      out = { usable, unavailable, setpriv, unshare: true };
+      out = { usable, unavailable, setpriv, unshare: true, probed: true };
     }
   }
   supportCache.set(key, out);
   return out;
+}
+
+/** What namespaceSupport (or a host that started with them) found for `wanted` in this
+ * process, or null when nothing is known yet. */
+export function knownNamespaceSupport(wanted: readonly NamespaceName[]): NamespaceSupport | null {
+  return supportCache.get([...wanted].sort().join(",")) ?? null;
+}
+
+/**
+ * Support for `wanted` without probing: every namespace, when unshare is installed. Probing
+ * costs a blocking `unshare … true` run (15–20 ms here) on the start-up path, and on most
+ * machines all of them work; the executor starts hosts on this assumption, and probes only
+ * when a host then fails to start (`namespaceSupport`), to retry with what works. When the
+ * tools are missing it returns namespaceSupport's answer (no process is run for that).
+ */
+export function assumeNamespaceSupport(wanted: readonly NamespaceName[]): NamespaceSupport {
+  const unshare = findTool("unshare");
+  if (wanted.length === 0 || unshare === null) return namespaceSupport(wanted);
+  return { usable: [...wanted], unavailable: [], setpriv: findTool("setpriv") !== null, unshare: true, probed: false };
+}
+
+/** Records that hosts start in `s.usable` (a host handshook inside them). */
+export function confirmNamespaceSupport(wanted: readonly NamespaceName[], s: NamespaceSupport): void {
+  const key = [...wanted].sort().join(",");
+  if (!supportCache.has(key)) supportCache.set(key, { ...s, probed: true });
 }
 
 /**
