@@ -11,7 +11,11 @@
  *    4 KiB heap buffers (copied once into the bridge's pool).
  * 2. One-way latency: a buffer every PACE_US, stamped with the send time (the two threads share
  *    a time base); the receiver records arrival − stamp. Event loop → Worker (the Worker wakes
- *    from Atomics.wait) and Worker → event loop (the event loop wakes from Atomics.waitAsync).
+ *    from its sleep on the control block: a futex, as the engine does, or Atomics.wait, as it
+ *    did before and does without the shim) and Worker → event loop (the event loop wakes from
+ *    Atomics.waitAsync). Each case at the normal policy and at SCHED_FIFO, interleaved over
+ *    rounds; p50/p90/p99/p99.9 are medians over the rounds, and CPU is the process's CPU time
+ *    over the run's wall time (both threads: 1.0 = one core busy).
  * 3. Pipeline: `fakesrc ! identity ! fakesink` with the sink's handoff on the event loop, async
  *    vs hybrid (source and identity in a Worker, one bridge out), interleaved.
  * Targets from issue 5: ≥ 300 k buffers/s through one bridge; one-way p50 ≤ 20 µs, p99 ≤ 200 µs.
@@ -21,15 +25,16 @@ import { bench, group, run, summary } from "mitata";
 import { Buffer } from "../src/buffer.ts";
 import { BufferPool } from "../src/memory/index.ts";
 import { BridgeReader, BridgeWriter, WriteResult } from "../src/scheduling/bridge.ts";
-import { C_SLEEPING, C_WAKE, Control } from "../src/scheduling/control.ts";
+import { C_SLEEPING, C_WAIT_MODE, C_WAKE, Control, SPIN_BEFORE_SLEEP_NS } from "../src/scheduling/control.ts";
 import { WorkerClock } from "../src/scheduling/driver.ts";
-import { Ring, W_CONSUMER_SLEEPING, W_DATA_SEQ, W_PRODUCER_SLEEPING, W_SPACE_SEQ } from "../src/scheduling/ring.ts";
+import { Ring, W_CONSUMER_SLEEPING, W_DATA_SEQ, W_PRODUCER_SLEEPING, W_SPACE_SEQ, WaitMode, wakeAlways } from "../src/scheduling/ring.ts";
 
 const BATCH = 10_000;
 const CAPACITY = 256;
 const PACE_US = 100;
 const QUICK = process.argv.includes("--quick");
-const LATENCY_SAMPLES = QUICK ? 3_000 : 20_000;
+const LATENCY_SAMPLES = QUICK ? 3_000 : 5_000;
+const LATENCY_ROUNDS = QUICK ? 1 : 3;
 
 /** Shared words between the bench's two threads (besides the ring and the control block). */
 const A_CONSUMED = 0; // buffers the consumer has read and released
@@ -47,7 +52,22 @@ type Init = {
   busyPacing: boolean;
   /** SCHED_FIFO priority for the Worker's thread (0: normal policy), as rt.priority does. */
   priority: number;
+  /** How the Worker sleeps on its control block: as the engine chooses (futex) or Atomics.wait. */
+  wait: WaitChoice;
+  /**
+   * Consumer only: polls the ring this long before it sleeps (the "spin then block" idea; the
+   * engine does not do it: on this shared 2-core machine it made the tail worse at the normal
+   * policy, and barely better at SCHED_FIFO for twice the CPU — this case keeps that measurable).
+   */
+  spinUs: number;
 };
+type WaitChoice = "engine" | "atomics";
+
+/** Makes the Worker sleep the way `wait` says (the engine: Control.chooseWaitMode). */
+function chooseWait(ctl: Control, wait: WaitChoice): void {
+  if (wait === "engine") ctl.chooseWaitMode();
+  else Atomics.store(ctl.i32, C_WAIT_MODE, WaitMode.ATOMICS);
+}
 
 declare const self: Worker;
 
@@ -79,6 +99,7 @@ function workerConsume(init: Init): void {
   const samples = new Float64Array(init.samples);
   const clock = new WorkerClock(init.origin);
   const reader = new BridgeReader(ring, ring.producerTarget(), "bench-in");
+  chooseWait(ctl, init.wait);
   let consumed = 0;
   while (Atomics.load(ack, A_STOP) === 0) {
     const x = reader.read();
@@ -99,9 +120,19 @@ function workerConsume(init: Init): void {
     // Empty: publish progress, then sleep on the wake word as the data Worker does.
     Atomics.store(ack, A_CONSUMED, consumed);
     Atomics.notify(ack, A_CONSUMED);
+    // The engine polls briefly before sleeping (control.ts, SPIN_BEFORE_SLEEP_NS); "atomics"
+    // is the engine as it was before (no poll, Atomics.wait).
+    const spinUs = init.spinUs > 0 ? init.spinUs : init.wait === "engine" ? SPIN_BEFORE_SLEEP_NS / 1000 : 0;
+    if (spinUs > 0) {
+      const until = performance.now() + spinUs / 1000;
+      while (reader.available() === 0 && performance.now() < until) {
+        // spin (see Init.spinUs)
+      }
+      if (reader.available() > 0) continue;
+    }
     Atomics.store(ctl.i32, C_SLEEPING, 1);
     const w = Atomics.load(ctl.i32, C_WAKE);
-    if (reader.available() === 0 && Atomics.load(ack, A_STOP) === 0) Atomics.wait(ctl.i32, C_WAKE, w, 100);
+    if (reader.available() === 0 && Atomics.load(ack, A_STOP) === 0) ctl.sleep(w, 100);
     Atomics.store(ctl.i32, C_SLEEPING, 0);
   }
   void reader.close();
@@ -113,14 +144,17 @@ function workerProduce(init: Init): void {
   const ack = new Int32Array(init.ack);
   const clock = new WorkerClock(init.origin);
   const writer = new BridgeWriter(ring, ring.consumerTarget(), "bench-out");
+  chooseWait(ctl, init.wait);
   const empty = new Uint8Array(0);
   for (let i = 0; i < init.count && Atomics.load(ack, A_STOP) === 0; i++) {
     pace(PACE_US);
     const b = new Buffer(empty);
     b.pts = clock.now();
     while (writer.writeBuffer(b) !== WriteResult.OK) {
+      Atomics.store(ctl.i32, C_SLEEPING, 1);
       const w = Atomics.load(ctl.i32, C_WAKE);
-      Atomics.wait(ctl.i32, C_WAKE, w, 1);
+      if (ring.free() < writer.needed) ctl.sleep(w, 1);
+      Atomics.store(ctl.i32, C_SLEEPING, 0);
     }
   }
   void writer.close();
@@ -146,21 +180,20 @@ if (!Bun.isMainThread) {
 
 type Link = { ring: Ring; control: Control; ack: Int32Array; samples: Float64Array; worker: Worker; done: Promise<unknown> };
 
-function startWorker(role: Init["role"], count = 0, samples = 1, priority = 0): Link {
+function startWorker(role: Init["role"], count = 0, samples = 1, priority = 0, wait: WaitChoice = "engine", spinUs = 0): Link {
   const ring = Ring.create(CAPACITY);
   const control = new Control();
   const ackSab = new SharedArrayBuffer(64);
   const samplesSab = new SharedArrayBuffer(8 * samples);
   const worker = new Worker(import.meta.url);
   const done = new Promise((r) => worker.addEventListener("message", r, { once: true }));
-  worker.postMessage({ ring: ring.sab, control: control.sab, ack: ackSab, samples: samplesSab, role, count, origin: performance.timeOrigin, priority, busyPacing } satisfies Init);
+  worker.postMessage({ ring: ring.sab, control: control.sab, ack: ackSab, samples: samplesSab, role, count, origin: performance.timeOrigin, priority, busyPacing, wait, spinUs } satisfies Init);
   return { ring, control, ack: new Int32Array(ackSab), samples: new Float64Array(samplesSab), worker, done };
 }
 
 async function stopWorker(l: Link): Promise<void> {
   Atomics.store(l.ack, A_STOP, 1);
-  Atomics.add(l.control.i32, C_WAKE, 1);
-  Atomics.notify(l.control.i32, C_WAKE);
+  wakeAlways(l.control.target);
   await l.done;
   const closed = new Promise((r) => l.worker.addEventListener("close", r, { once: true }));
   l.worker.terminate();
@@ -219,17 +252,30 @@ function pct(sorted: number[], q: number): number {
   return sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))]!;
 }
 
-function summarize(ns: number[]): { p50: number; p99: number; max: number; n: number } {
+type Latency = { p50: number; p90: number; p99: number; p999: number; max: number; cpu: number; n: number };
+
+/** Percentiles in µs; `cpu` is filled in by the caller. */
+function summarize(ns: number[]): Latency {
   const s = [...ns].sort((a, b) => a - b);
-  return { p50: pct(s, 0.5) / 1000, p99: pct(s, 0.99) / 1000, max: s[s.length - 1]! / 1000, n: s.length };
+  const us = (q: number) => pct(s, q) / 1000;
+  return { p50: us(0.5), p90: us(0.9), p99: us(0.99), p999: us(0.999), max: s[s.length - 1]! / 1000, cpu: 0, n: s.length };
 }
 
-/** Event loop → Worker: paced sends, the Worker wakes from Atomics.wait. */
-async function latencyIntoWorker(priority: number): Promise<ReturnType<typeof summarize>> {
-  const l = startWorker("consume", 0, LATENCY_SAMPLES, priority);
+/** The process's CPU time over wall time since `start` (1.0: one core busy). */
+function cpuSince(start: { cpu: NodeJS.CpuUsage; wall: number }): number {
+  const c = process.cpuUsage(start.cpu);
+  return (c.user + c.system) / 1000 / (performance.now() - start.wall);
+}
+
+const cpuStart = () => ({ cpu: process.cpuUsage(), wall: performance.now() });
+
+/** Event loop → Worker: paced sends, the Worker wakes from its sleep on the control block. */
+async function latencyIntoWorker(priority: number, wait: WaitChoice, spinUs = 0): Promise<Latency> {
+  const l = startWorker("consume", 0, LATENCY_SAMPLES, priority, wait, spinUs);
   const writer = new BridgeWriter(l.ring, l.control.target, "latency");
   const empty = new Uint8Array(0);
   await Bun.sleep(50);
+  const start = cpuStart();
   for (let i = 0; i < LATENCY_SAMPLES; i++) {
     pace(PACE_US); // blocks the event loop between sends (this benchmark owns it)
     const b = new Buffer(empty);
@@ -238,18 +284,20 @@ async function latencyIntoWorker(priority: number): Promise<ReturnType<typeof su
     if (i % 1000 === 999) await Bun.sleep(0); // let the event loop breathe
   }
   while (Atomics.load(l.ack, A_SAMPLES) < LATENCY_SAMPLES) await Bun.sleep(5);
-  const out = summarize(Array.from(l.samples.subarray(0, LATENCY_SAMPLES)));
+  const cpu = cpuSince(start);
+  const out = { ...summarize(Array.from(l.samples.subarray(0, LATENCY_SAMPLES))), cpu };
   await stopWorker(l);
   await writer.close();
   return out;
 }
 
 /** Worker → event loop: paced sends from the Worker, the event loop wakes from waitAsync. */
-async function latencyFromWorker(priority: number): Promise<ReturnType<typeof summarize>> {
-  const l = startWorker("produce", LATENCY_SAMPLES, 1, priority);
+async function latencyFromWorker(priority: number, wait: WaitChoice): Promise<Latency> {
+  const l = startWorker("produce", LATENCY_SAMPLES, 1, priority, wait);
   const reader = new BridgeReader(l.ring, l.control.target, "latency");
   const got: number[] = [];
   const i32 = l.ring.i32;
+  const start = cpuStart();
   while (got.length < LATENCY_SAMPLES) {
     const x = reader.read();
     if (x !== null) {
@@ -264,9 +312,10 @@ async function latencyFromWorker(priority: number): Promise<ReturnType<typeof su
     }
     Atomics.store(i32, W_CONSUMER_SLEEPING, 0);
   }
+  const cpu = cpuSince(start);
   await stopWorker(l);
   await reader.close();
-  return summarize(got);
+  return { ...summarize(got), cpu };
 }
 
 async function pipelineRate(mode: "async" | "hybrid", n: number): Promise<number> {
@@ -291,8 +340,8 @@ if (Bun.isMainThread) {
   const pool = BufferPool.create({ slotSize: 4096, slotCount: 1024, name: "px-bench-bridge" });
   const heap = new Uint8Array(4096);
   const empty = new Uint8Array(0);
-  const mk = (name: string, make: () => Buffer | null, withPool: BufferPool | null) => {
-    const l = startWorker("consume");
+  const mk = (name: string, make: () => Buffer | null, withPool: BufferPool | null, wait: WaitChoice = "engine") => {
+    const l = startWorker("consume", 0, 1, 0, wait);
     links.push(l);
     const t = throughput(l, make, withPool);
     cases.push({ name, fn: () => t.iteration() });
@@ -300,6 +349,7 @@ if (Bun.isMainThread) {
   };
   const writers = [
     mk(`${BATCH} empty buffers → Worker`, () => new Buffer(empty), null),
+    mk(`${BATCH} empty buffers → Worker (Atomics.wait)`, () => new Buffer(empty), null, "atomics"),
     mk(`${BATCH} × 4 KiB memfd slots → Worker (by reference)`, () => pool.acquire(), pool),
     mk(`${BATCH} × 4 KiB heap buffers → Worker (copied once)`, () => new Buffer(heap), null),
   ].map((t) => t.writer);
@@ -320,19 +370,42 @@ if (Bun.isMainThread) {
     if (st) console.log(`  ${b.alias.padEnd(52)} ${((BATCH / st.avg) * 1e9 / 1000).toFixed(0).padStart(6)} k/s   (target ≥ 300 k/s)`);
   }
 
-  console.log(`\none-way latency, one buffer every ${PACE_US} µs (${LATENCY_SAMPLES} samples; targets p50 ≤ 20 µs, p99 ≤ 200 µs):`);
-  const fmt = (x: ReturnType<typeof summarize>) => `p50 ${x.p50.toFixed(1).padStart(6)} µs   p99 ${x.p99.toFixed(1).padStart(8)} µs   max ${x.max.toFixed(0).padStart(6)} µs`;
+  const load = () => require("node:fs").readFileSync("/proc/loadavg", "utf8").split(" ").slice(0, 3).join(" ");
+  console.log(`\none-way latency, one buffer every ${PACE_US} µs, ${LATENCY_SAMPLES} samples × ${LATENCY_ROUNDS} interleaved rounds, medians (targets p50 ≤ 20 µs, p99 ≤ 200 µs); load ${load()}:`);
+  const rows = new Map<string, Latency[]>();
+  const latencyCases: { name: string; run: () => Promise<Latency> }[] = [];
   for (const busy of [false, true]) {
-    busyPacing = busy;
-    console.log(busy ? "  sender busy between sends:" : "  sender sleeping between sends:");
     // (A busy-paced sender at SCHED_FIFO would be a spinning real-time thread on a 2-core
     // machine: it starves the other side, which measures nothing useful.)
     for (const prio of busy ? [0] : [0, 10]) {
-      const policy = prio ? `SCHED_FIFO ${prio}` : "normal policy";
-      console.log(`    event loop → Worker (Atomics.wait), ${policy.padEnd(13)}  ${fmt(await latencyIntoWorker(prio))}`);
-      console.log(`    Worker → event loop (waitAsync),    ${policy.padEnd(13)}  ${fmt(await latencyFromWorker(prio))}`);
+      const policy = prio ? `SCHED_FIFO ${prio}` : "normal";
+      const pacing = busy ? "busy sender" : "sleeping sender";
+      for (const wait of ["atomics", "engine"] as const) {
+        const how = wait === "engine" ? "futex" : "Atomics.wait";
+        latencyCases.push({ name: `→ Worker (${how}), ${policy}, ${pacing}`, run: () => ((busyPacing = busy), latencyIntoWorker(prio, wait)) });
+      }
+      if (!busy) {
+        latencyCases.push({ name: `→ Worker (futex, 50 µs spin first), ${policy}, ${pacing}`, run: () => ((busyPacing = busy), latencyIntoWorker(prio, "engine", 50)) });
+      }
+      latencyCases.push({ name: `→ event loop (waitAsync), ${policy}, ${pacing}`, run: () => ((busyPacing = busy), latencyFromWorker(prio, "engine")) });
     }
   }
+  for (let r = 0; r < LATENCY_ROUNDS; r++) {
+    for (const c of latencyCases) {
+      const x = await c.run();
+      const list = rows.get(c.name) ?? [];
+      list.push(x);
+      rows.set(c.name, list);
+    }
+  }
+  const mid = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+  const col = (v: number, w = 8) => v.toFixed(1).padStart(w);
+  console.log(`  ${"case".padEnd(52)}      p50      p90      p99    p99.9   CPU   (p99 of each round)`);
+  for (const [name, xs] of rows) {
+    const m = (k: keyof Latency) => mid(xs.map((x) => x[k]));
+    console.log(`  ${name.padEnd(52)} ${col(m("p50"))} ${col(m("p90"))} ${col(m("p99"))} ${col(m("p999"))} ${m("cpu").toFixed(2).padStart(5)}   (${xs.map((x) => x.p99.toFixed(0)).join(", ")})`);
+  }
+  console.log(`  load after: ${load()}`);
 
   const N = QUICK ? 50_000 : 200_000;
   const rates: Record<string, number[]> = { async: [], hybrid: [] };

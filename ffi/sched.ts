@@ -1,6 +1,8 @@
 /**
- * Typed binding of csrc/sched.c: the calling thread's scheduling policy. Used by the data
- * Workers of real-time partitions (src/scheduling/worker.ts) to ask for SCHED_FIFO.
+ * Typed binding of csrc/sched.c: the calling thread's scheduling policy, and futex wait/wake on
+ * a 32-bit word of shared memory. Used by the data Workers of real-time partitions
+ * (src/scheduling/worker.ts) to ask for SCHED_FIFO, and to sleep and be woken
+ * (src/scheduling/futex.ts).
  *
  * Asking may be refused (EPERM without CAP_SYS_NICE or an RLIMIT_RTPRIO allowance): that is a
  * normal outcome, so `setFifo` returns the -errno instead of throwing, and the caller reports
@@ -8,10 +10,10 @@
  */
 import { FFIType as T } from "bun:ffi";
 import { errnoName } from "./errno.ts";
-import { openShim } from "./lib.ts";
+import { lazyShim } from "./lib.ts";
 
 /** The sched shim's symbol table: unchecked native calls (-errno results). */
-export const raw = openShim("sched", {
+export const raw = lazyShim("sched", {
   px_sched_set_fifo: { args: [T.i32], returns: T.i32 },
   px_sched_set_other: { args: [], returns: T.i32 },
   px_sched_get_policy: { args: [], returns: T.i32 },
@@ -21,6 +23,8 @@ export const raw = openShim("sched", {
   px_sched_const_other: { args: [], returns: T.i32 },
   px_sched_const_priority_max: { args: [], returns: T.i32 },
   px_sched_const_priority_min: { args: [], returns: T.i32 },
+  px_sched_futex_wait: { args: [T.ptr, T.i32, T.i32], returns: T.i32 },
+  px_sched_futex_wake: { args: [T.ptr, T.i32], returns: T.i32 },
 });
 
 /** SCHED_* policies (checked against C by test/scheduling-abi.test.ts). */

@@ -166,7 +166,7 @@ describe("activation records", () => {
 
 describe("worker control block", () => {
   test("layout", () => {
-    expect(CONTROL).toEqual({ STATE: 0, WAKE: 4, SLEEPING: 8, TRIGGER: 12, EOS_REQUEST: 16, PRIORITY: 20, ALIVE: 24, BASE_TIME: 32, BYTES: 64 });
+    expect(CONTROL).toEqual({ STATE: 0, WAKE: 4, SLEEPING: 8, TRIGGER: 12, EOS_REQUEST: 16, PRIORITY: 20, ALIVE: 24, WAIT_MODE: 28, BASE_TIME: 32, BYTES: 64 });
     const { BYTES, BASE_TIME, ...words } = CONTROL;
     checkFields([...Object.entries(words).map(([k, v]) => [k, v, 4] as Field), ["BASE_TIME", BASE_TIME, 8]], BYTES);
     const c = new Control();

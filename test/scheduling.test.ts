@@ -13,7 +13,7 @@ import type { Event } from "../src/events.ts";
 import type { Message } from "../src/bus.ts";
 import { SlotMemory } from "../src/memory/index.ts";
 import { parseLaunchArgs, runLaunch } from "../src/cli/launch.ts";
-import { type SchedulingOption, schedulingOf } from "../src/scheduling/index.ts";
+import { AUTO_RT_PRIORITY, type SchedulingOption, schedulingOf } from "../src/scheduling/index.ts";
 import { BusyWait, FIXTURES_MODULE } from "../src/scheduling/fixtures.ts";
 import { PartitionStatus } from "../src/scheduling/activation.ts";
 import { eventually, openFds } from "../ffi/testing.ts";
@@ -360,6 +360,29 @@ describe("realtime mode, priority, CLI, teardown", () => {
       expect(pr[0]!.requested).toBe(5);
       const text = pr[0]!.granted ? /real-time priority granted \(SCHED_FIFO priority 5\)/ : /real-time priority not granted/;
       expect(all.some((m) => (m.type === "info" || m.type === "warning") && text.test(m.message))).toBe(true);
+    },
+    T,
+  );
+
+  test(
+    'priority "auto" asks for SCHED_FIFO only for a Worker with a timer-driven partition',
+    async () => {
+      const auto = { mode: "hybrid", rt: { framerate: 500, priority: "auto" } } as const;
+      const live = launch("fakesrc is-live=true num-buffers=5 ! identity ! fakesink", { scheduling: auto });
+      const all = messages(live);
+      await live.run();
+      const pr = schedulingOf(live)!.stats().priority;
+      expect(pr.length).toBe(1);
+      expect(pr[0]!.requested).toBe(AUTO_RT_PRIORITY);
+      // Granted (as root here) or not, the pipeline ran; a refusal is only an info message.
+      const text = pr[0]!.granted ? /real-time priority granted/ : /real-time priority not granted/;
+      expect(all.some((m) => m.type === "info" && text.test(m.message))).toBe(true);
+      expect(all.some((m) => m.type === "warning" && /priority/.test(m.message))).toBe(false);
+
+      const freewheel = launch("fakesrc num-buffers=5 ! identity ! fakesink", { scheduling: { mode: "hybrid", rt: { priority: "auto" } } });
+      await freewheel.run();
+      expect(schedulingOf(freewheel)!.stats().partitions[0]!.driver).toBe("freewheel");
+      expect(schedulingOf(freewheel)!.stats().priority).toEqual([]); // not asked: it may be busy all the time
     },
     T,
   );

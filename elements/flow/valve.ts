@@ -40,9 +40,9 @@ export class Valve extends Element<P> {
     description: "Passes or drops data, switchable while running",
     pads: [template.sink("ANY"), template.src("ANY")],
     properties: Props,
-    // Event loop: the application steers it with set() while it runs; a real-time partition
-    // would hold a copy the application does not see. Per buffer it is RT-safe.
-    scheduling: { affinity: "async", rtSafe: true },
+    // RT-safe per buffer. In a real-time partition the application still steers it with
+    // set(): the change is forwarded to the Worker's copy (src/scheduling/shadow.ts).
+    scheduling: { affinity: "auto", rtSafe: true },
     authority: "none",
   };
 

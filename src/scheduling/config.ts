@@ -33,8 +33,20 @@ export const DEFAULT_RATE = 48_000;
 export const DEFAULT_WORKERS = 1;
 /** Entries per bridge ring (a power of two). */
 export const DEFAULT_BRIDGE_CAPACITY = 256;
-/** SCHED_FIFO priority to ask for; 0 = do not ask (run with the normal policy). */
+/**
+ * The default priority setting: 0, the normal policy. `"auto"` asks for SCHED_FIFO at
+ * AUTO_RT_PRIORITY for the Workers that run a timer-driven (live) partition — bounded work each
+ * period, asleep in between, so a real-time thread cannot starve the machine — and keeps the
+ * normal policy for the others (a freewheeling partition may be busy all the time); a refusal
+ * is an info message, where an explicit priority's is a warning. Either way a refused Worker
+ * runs on with the normal policy. Not the default: on the 2-core VMs this was measured on,
+ * SCHED_FIFO did not lower the live latency (bench/latency.ts), and it raised the bridge's
+ * median when the other vCPU was idle (a real-time wake-up is pushed to the idle vCPU, whose
+ * wake-up costs ~50 µs in the hypervisor).
+ */
 export const DEFAULT_RT_PRIORITY = 0;
+/** The SCHED_FIFO priority "auto" asks for (RealtimeKit's default ceiling is 20). */
+export const AUTO_RT_PRIORITY = 20;
 /** Highest SCHED_FIFO priority Linux accepts. */
 export const MAX_RT_PRIORITY = 99;
 /** Smallest and largest bridge rings. */
@@ -52,8 +64,11 @@ export type RtConfig = {
   workers: number;
   /** Entries per bridge ring; a power of two between 16 and 65536. */
   bridgeCapacity: number;
-  /** SCHED_FIFO priority for the Workers' threads (1..99), 0 to keep the normal policy. */
-  priority: number;
+  /**
+   * SCHED_FIFO priority for the Workers' threads (1..99), 0 to keep the normal policy (the
+   * default), or "auto": AUTO_RT_PRIORITY for Workers with a timer-driven partition.
+   */
+  priority: number | "auto";
   /**
    * Modules each Worker imports after the built-in elements, so that elements not built in
    * (plugins, test fixtures) can be created there by factory name: absolute paths or file URLs
@@ -74,7 +89,7 @@ export const DEFAULT_RT_CONFIG: Readonly<RtConfig> = Object.freeze({
   framerate: 0,
   workers: DEFAULT_WORKERS,
   bridgeCapacity: DEFAULT_BRIDGE_CAPACITY,
-  priority: DEFAULT_RT_PRIORITY,
+  priority: DEFAULT_RT_PRIORITY as RtConfig["priority"],
   modules: [] as string[],
   driver: "auto" as DriverKind,
 });
@@ -101,7 +116,9 @@ export function resolveScheduling(opt: SchedulingOption | undefined): { mode: Sc
   int("rate", 1, 10_000_000);
   int("workers", 1, 64);
   int("bridgeCapacity", MIN_BRIDGE_CAPACITY, MAX_BRIDGE_CAPACITY);
-  int("priority", 0, MAX_RT_PRIORITY);
+  if (rt.priority !== "auto" && !(Number.isInteger(rt.priority) && rt.priority >= 0 && rt.priority <= MAX_RT_PRIORITY)) {
+    throw new SchedulingConfigError(`rt.priority must be "auto" or an integer in [0, ${MAX_RT_PRIORITY}] (0: the normal policy), got ${rt.priority}`);
+  }
   if ((rt.bridgeCapacity & (rt.bridgeCapacity - 1)) !== 0) {
     throw new SchedulingConfigError(`rt.bridgeCapacity must be a power of two, got ${rt.bridgeCapacity}`);
   }

@@ -12,9 +12,12 @@
  *   16 EOS_REQUEST i32 sendEos() calls so far (the Worker's sources then end their streams)
  *   20 PRIORITY i32   1 = SCHED_FIFO granted, 0 = not asked, -errno = refused (the Worker writes)
  *   24 ALIVE i32      1 while the Worker's loop runs (the Worker writes)
+ *   28 WAIT_MODE i32  how the Worker sleeps on WAKE: WaitMode.FUTEX or ATOMICS (the Worker
+ *                     writes it before it first sleeps; wakers read it to wake it the same way)
  *   32 BASE_TIME f64  the pipeline's base time (clock ns), written at each activation
  */
-import { type WakeTarget, wakeAlways } from "./ring.ts";
+import { futexAvailable, futexWait, type WaitResult } from "./futex.ts";
+import { WaitMode, type WakeTarget, wakeAlways } from "./ring.ts";
 
 export const CONTROL = {
   STATE: 0,
@@ -24,9 +27,21 @@ export const CONTROL = {
   EOS_REQUEST: 16,
   PRIORITY: 20,
   ALIVE: 24,
+  WAIT_MODE: 28,
   BASE_TIME: 32,
   BYTES: 64,
 } as const;
+
+/**
+ * How long a Worker that ran out of work polls its inputs before it sleeps, ns. Short on
+ * purpose: long enough to catch the next buffer of a stream the event loop is writing (a
+ * write every microsecond or so) without a futex round trip per buffer — which, with wake-ups
+ * this fast, cost 5× the bridge's throughput — and far too short to matter for CPU use when
+ * idle (100 wake-ups per second cost 0.05 % of a core) or to be preempted while spinning on a
+ * loaded machine (longer spins, 50–200 µs, made the tail worse there; bench/scheduling.bench.ts
+ * keeps a case for that).
+ */
+export const SPIN_BEFORE_SLEEP_NS = 5_000;
 
 export const WorkerState = { IDLE: 0, RUNNING: 1, PAUSED: 2, STOP: 3 } as const;
 export type WorkerState = (typeof WorkerState)[keyof typeof WorkerState];
@@ -38,6 +53,7 @@ export const C_TRIGGER = CONTROL.TRIGGER >> 2;
 export const C_EOS_REQUEST = CONTROL.EOS_REQUEST >> 2;
 export const C_PRIORITY = CONTROL.PRIORITY >> 2;
 export const C_ALIVE = CONTROL.ALIVE >> 2;
+export const C_WAIT_MODE = CONTROL.WAIT_MODE >> 2;
 export const C_BASE_TIME = CONTROL.BASE_TIME >> 3;
 
 export class Control {
@@ -51,7 +67,30 @@ export class Control {
     this.sab = sab;
     this.i32 = new Int32Array(sab);
     this.f64 = new Float64Array(sab);
-    this.target = { i32: this.i32, seqWord: C_WAKE, sleepWord: C_SLEEPING };
+    this.target = { i32: this.i32, seqWord: C_WAKE, sleepWord: C_SLEEPING, modeWord: C_WAIT_MODE };
+  }
+
+  /**
+   * Worker, once before it first sleeps: chooses how it will sleep on WAKE (a futex when the
+   * shim loads, else Atomics.wait) and publishes the choice for the wakers. Returns it.
+   */
+  chooseWaitMode(): WaitMode {
+    const mode = futexAvailable() ? WaitMode.FUTEX : WaitMode.ATOMICS;
+    Atomics.store(this.i32, C_WAIT_MODE, mode);
+    return mode;
+  }
+
+  get waitMode(): WaitMode {
+    return Atomics.load(this.i32, C_WAIT_MODE) as WaitMode;
+  }
+
+  /**
+   * Worker: sleeps while WAKE still equals `seen` (read before the last check for work), at
+   * most `timeoutMs`. Whoever bumps WAKE ends it (ring.ts: wake, wakeAlways).
+   */
+  sleep(seen: number, timeoutMs: number): WaitResult {
+    if (Atomics.load(this.i32, C_WAIT_MODE) === WaitMode.FUTEX) return futexWait(this.i32, C_WAKE, seen, timeoutMs);
+    return Atomics.wait(this.i32, C_WAKE, seen, timeoutMs);
   }
 
   get state(): WorkerState {

@@ -18,6 +18,10 @@
  *             bridges' leftovers were given back. Pipeline.run awaits it, so no Worker is left
  *             after run() returns.
  *
+ * Property changes made on a shadow while the partition lives (`set()`, or an assignment to
+ * `props`) are checked and kept there and forwarded to the twin through the Worker's control
+ * channel (shadow.ts, commands.ts): applied between two cycles, in order.
+ *
  * What the Workers report becomes bus messages: element messages and errors as posted there
  * (with the element's name), EOS of a partition's sink (the pipeline's EOS counting), xruns
  * (a warning and an element message "xrun"), and whether SCHED_FIFO was granted.
@@ -33,11 +37,13 @@ import { Sink } from "../graph/sink.ts";
 import { Source } from "../graph/source.ts";
 import { Activation, type ActivationStats } from "./activation.ts";
 import { BridgeReader, type BridgeStats, BridgeWriter, bridgeStats } from "./bridge.ts";
-import { periodNs, resolveScheduling, type RtConfig, type SchedulingMode, type SchedulingOption } from "./config.ts";
+import { COMMAND_RING_CAPACITY, CommandWriter } from "./commands.ts";
+import { AUTO_RT_PRIORITY, periodNs, resolveScheduling, type RtConfig, type SchedulingMode, type SchedulingOption } from "./config.ts";
 import { Control, WorkerState } from "./control.ts";
 import { LoopToPartition, PartitionToLoop } from "./endpoints.ts";
 import { type Plan, type PlannedPartition, planPartitions } from "./partition.ts";
-import { Ring } from "./ring.ts";
+import { Ring, WaitMode } from "./ring.ts";
+import { forwardProperties } from "./shadow.ts";
 import type { DriverSpec, PartitionSpec, WorkerInit, WorkerReport } from "./spec.ts";
 
 /** How long closing waits for a Worker to report `stopped` before terminating it anyway, ms. */
@@ -74,6 +80,8 @@ type WorkerHandle = {
   index: number;
   worker: Worker | null;
   control: Control;
+  /** Run-time commands (property changes) into the Worker, applied between cycles. */
+  commands: CommandWriter;
   partitions: PlannedPartition[];
   ready: boolean;
   /** Settles when the Worker is ready, failed or gone. */
@@ -116,6 +124,8 @@ export type SchedulingStats = {
   partitions: PartitionStats[];
   bridges: BridgeRecordStats[];
   priority: { worker: number; requested: number; granted: boolean; detail: string }[];
+  /** How each Worker sleeps between cycles: "futex" (the sched shim) or "atomics" (fallback). */
+  sleep: { worker: number; mode: "futex" | "atomics" | "starting" }[];
   xruns: number;
 };
 
@@ -149,6 +159,8 @@ export class HybridExecutor implements PipelineExecutor {
   readonly #activations = new Map<number, Activation>();
   readonly #drivers = new Map<number, DriverSpec>();
   readonly #byName = new Map<string, Element>();
+  /** Take the property forwarding off the shadows (at suspend). */
+  readonly #unshadow: (() => void)[] = [];
   #started = false;
   #live = true;
   needsPreroll = false;
@@ -236,10 +248,12 @@ export class HybridExecutor implements PipelineExecutor {
       const stopped = new Promise<void>((r) => (resolveStopped = r));
       let resolveStarted!: () => void;
       const started = new Promise<void>((r) => (resolveStarted = r));
+      const control = new Control();
       this.#workers.push({
         index: w,
         worker: null,
-        control: new Control(),
+        control,
+        commands: new CommandWriter(Ring.create(COMMAND_RING_CAPACITY), control.target),
         partitions: plan.partitions.filter((p) => p.worker === w),
         ready: false,
         started,
@@ -290,13 +304,26 @@ export class HybridExecutor implements PipelineExecutor {
     // The shadows give up what they prepared: their twins in the Workers own the resources.
     for (const p of plan.partitions) for (const el of p.elements) quietly(() => el.unprepare());
     this.#workers.forEach((h, i) => this.#spawn(h, inits[i]!));
+    // From now on a property changed on a shadow is changed on its twin too.
+    for (const h of this.#workers) {
+      for (const p of h.partitions) {
+        for (const el of p.elements) {
+          this.#unshadow.push(forwardProperties(el, (key, value) => this.#sendProperty(h, el.name, key, value)));
+        }
+      }
+    }
   }
 
   #init(h: WorkerHandle): WorkerInit {
+    const auto = this.rt.priority === "auto";
     return {
       type: "init",
       index: h.index,
+      // "auto": real-time only for a Worker with a timer-driven partition (config.ts says why).
+      priority: auto ? (h.partitions.some((p) => this.#driverSpec(p).kind === "timer") ? AUTO_RT_PRIORITY : 0) : (this.rt.priority as number),
+      priorityAuto: auto,
       control: h.control.sab,
+      commands: h.commands.ring.sab,
       mainTimeOrigin: performance.timeOrigin,
       rt: this.rt,
       partitions: h.partitions.map((p) => this.#spec(p)),
@@ -368,7 +395,15 @@ export class HybridExecutor implements PipelineExecutor {
       case "priority":
         h.priority = { requested: r.requested, granted: r.granted, detail: r.detail };
         if (!this.#live) return;
-        if (r.granted) {
+        if (!r.granted && this.rt.priority === "auto") {
+          this.#pipeline.bus.post({
+            type: "info",
+            source: this.#pipeline.name,
+            message:
+              `data Worker ${r.worker}: real-time priority not granted (${r.detail}); running with the normal policy ` +
+              `(grant CAP_SYS_NICE or an RLIMIT_RTPRIO allowance for lower latency, or set rt.priority to 0 not to ask)`,
+          });
+        } else if (r.granted) {
           this.#pipeline.bus.post({ type: "info", source: this.#pipeline.name, message: `data Worker ${r.worker}: real-time priority granted (${r.detail})` });
         } else {
           this.#pipeline.bus.post({
@@ -423,6 +458,14 @@ export class HybridExecutor implements PipelineExecutor {
     this.#ctx.failed(el);
   }
 
+  /** A shadow accepted a property change: the twin gets it before the Worker's next cycle. */
+  #sendProperty(h: WorkerHandle, element: string, key: string, value: unknown): void {
+    h.commands.send({ op: "set", element, key, value });
+    // A Worker that is not running sleeps on its own event loop, where only a message ends
+    // the sleep at once (a running one sees the wake word the command bumped).
+    if (h.control.state !== WorkerState.RUNNING) h.worker?.postMessage({ type: "wake" });
+  }
+
   // ---- PipelineExecutor ---------------------------------------------------------------
 
   isRemote(el: Element): boolean {
@@ -440,6 +483,9 @@ export class HybridExecutor implements PipelineExecutor {
       this.#started = true;
       for (const b of this.#bridges) b.endpoint.start();
     }
+    // The pipeline does not start the shadows, but they are running as far as their
+    // properties go: only `mutable` ones may change now (as on the event loop).
+    for (const p of this.plan.partitions) for (const el of p.elements) el.running = true;
     for (const h of this.#workers) {
       h.control.baseTime = this.#ctx.baseTime;
       this.#setState(h, WorkerState.RUNNING);
@@ -473,7 +519,11 @@ export class HybridExecutor implements PipelineExecutor {
   suspend(): void {
     if (this.#closing !== null) return;
     this.#live = false;
-    for (const h of this.#workers) this.#setState(h, WorkerState.STOP);
+    for (const undo of this.#unshadow.splice(0)) quietly(undo);
+    for (const h of this.#workers) {
+      h.commands.close();
+      this.#setState(h, WorkerState.STOP);
+    }
     for (const b of this.#bridges) {
       quietly(() => b.endpoint.stop());
       const [src, sink] = b.link;
@@ -560,6 +610,7 @@ export class HybridExecutor implements PipelineExecutor {
       partitions,
       bridges: this.#bridges.map((b) => ({ id: b.id, direction: b.direction, from: b.from, to: b.to, capacity: b.ring.capacity, ...bridgeStats(b.ring) })),
       priority: this.#workers.filter((h) => h.priority !== null).map((h) => ({ worker: h.index, ...h.priority! })),
+      sleep: this.#workers.map((h) => ({ worker: h.index, mode: !h.ready ? "starting" : h.control.waitMode === WaitMode.FUTEX ? "futex" : "atomics" })),
       xruns: partitions.reduce((s, p) => s + p.xruns, 0),
     };
   }

@@ -6,9 +6,12 @@
  *   config.ts      modes, RtConfig, defaults
  *   partition.ts   which elements go where; partitions and bridges
  *   ring.ts        the SPSC ring in a SharedArrayBuffer (layout, waking without spinning)
+ *   futex.ts       how a Worker sleeps and is woken (futex through the sched shim)
  *   bridge.ts      buffer descriptors and events over a ring; memfd slots by reference
  *   activation.ts  PipeWire-style activation records (pending counters, per-node times)
  *   control.ts     a Worker's control block (state, wake word, triggers, base time)
+ *   commands.ts    the control channel: property changes into a Worker, between cycles
+ *   shadow.ts      event-loop copies of partitioned elements forward property changes
  *   driver.ts      timer, manual and freewheel drivers; the Worker's view of the clock
  *   runner.ts      a partition inside a Worker: nodes, ports, cycles, xruns
  *   worker.ts      the data Worker's entry point and loop
@@ -16,6 +19,7 @@
  *   host.ts        the executor the pipeline drives (prepare, activate, pause, suspend)
  */
 export {
+  AUTO_RT_PRIORITY,
   DEFAULT_BRIDGE_CAPACITY,
   DEFAULT_QUANTUM,
   DEFAULT_RATE,

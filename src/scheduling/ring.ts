@@ -17,17 +17,20 @@
  * them, so an entry is never read half-written and never overwritten while it is read.
  *
  * Waking, never spinning. A side that finds the ring empty (consumer) or full (producer) raises
- * its sleeping flag, re-checks, and then waits on a sequence word: a Worker with Atomics.wait on
- * its control block's WAKE word (one word for everything that can wake it), the event loop with
- * Atomics.waitAsync on the ring's own DATA_SEQ / SPACE_SEQ. The other side, after publishing or
- * freeing, bumps that word and notifies only if the flag is up — the eventcount pattern: the
- * flag is raised before the re-check, the bump happens after the publish, so either the
- * re-check sees the change or the bump ends the wait. No wake-up is lost and, while both sides
- * are busy, no notify (a futex syscall) is paid.
+ * its sleeping flag, re-checks, and then waits on a sequence word: a Worker with a futex wait
+ * (futex.ts; Atomics.wait when the shim is missing) on its control block's WAKE word (one word
+ * for everything that can wake it), the event loop with Atomics.waitAsync on the ring's own
+ * DATA_SEQ / SPACE_SEQ. The target says how its sleeper waits, so the waker uses the matching
+ * wake-up (a futex wake does not end an Atomics.wait, nor the reverse). The other side, after publishing or
+ * freeing, takes the flag down and, if it was up, bumps that word and notifies — the eventcount
+ * pattern: the flag is raised before the re-check, the bump happens after the publish, so
+ * either the re-check sees the change or the bump ends the wait. No wake-up is lost and, while
+ * both sides are busy, no notify (a futex syscall) is paid; one sleep costs one notify.
  *
  * Threads: a Ring object is a view; each thread makes its own over the same buffer. The
  * producer end is used by exactly one thread, the consumer end by exactly one other.
  */
+import { futexWake } from "./futex.ts";
 
 /** Byte offsets of the header words (all i32). */
 export const RING_HEADER = {
@@ -91,6 +94,10 @@ export const W_PRODUCER_SLEEPING = RING_HEADER.PRODUCER_SLEEPING >> 2;
 const W_FLOW = RING_HEADER.FLOW >> 2;
 const W_CLOSED = RING_HEADER.CLOSED >> 2;
 
+/** How a sleeper waits on its sequence word (the value of a target's `modeWord`). */
+export const WaitMode = { ATOMICS: 0, FUTEX: 1 } as const;
+export type WaitMode = (typeof WaitMode)[keyof typeof WaitMode];
+
 /** Bytes of SharedArrayBuffer a ring of `capacity` entries needs. */
 export function ringBytes(capacity: number): number {
   return RING_ENTRIES_OFFSET + capacity * RING_ENTRY_BYTES;
@@ -101,20 +108,39 @@ export function ringBytes(capacity: number): number {
  * set. A Worker's target is its control block (WAKE, SLEEPING); the event loop's is the ring
  * (DATA_SEQ, CONSUMER_SLEEPING) or (SPACE_SEQ, PRODUCER_SLEEPING).
  */
-export type WakeTarget = { readonly i32: Int32Array; readonly seqWord: number; readonly sleepWord: number };
+export type WakeTarget = {
+  readonly i32: Int32Array;
+  readonly seqWord: number;
+  readonly sleepWord: number;
+  /** A word holding the sleeper's WaitMode (a Worker's control block); none: Atomics. */
+  readonly modeWord?: number;
+};
 
-/** Wakes a side that sleeps (or is about to). Any thread. */
+/**
+ * Wakes a side that sleeps (or is about to). Any thread. The waker takes the flag down
+ * (exchange), so one sleep costs one wake-up however many publishes follow before the sleeper
+ * runs again: it looks at all of its inputs once awake, and raises the flag again before its
+ * next re-check. (With a futex each extra wake is a system call: checking the flag without
+ * taking it cost a syscall per buffer while the sleeper was waking, a fifth of the bridge's
+ * throughput.)
+ */
 export function wake(t: WakeTarget): void {
-  if (Atomics.load(t.i32, t.sleepWord) !== 0) {
+  if (Atomics.load(t.i32, t.sleepWord) !== 0 && Atomics.exchange(t.i32, t.sleepWord, 0) !== 0) {
     Atomics.add(t.i32, t.seqWord, 1);
-    Atomics.notify(t.i32, t.seqWord);
+    notify(t);
   }
 }
 
 /** Wakes a side unconditionally (teardown, state changes). Any thread. */
 export function wakeAlways(t: WakeTarget): void {
   Atomics.add(t.i32, t.seqWord, 1);
-  Atomics.notify(t.i32, t.seqWord);
+  notify(t);
+}
+
+/** Ends the sleeper's wait on the target's sequence word, the way it waits. */
+function notify(t: WakeTarget): void {
+  if (t.modeWord !== undefined && Atomics.load(t.i32, t.modeWord) === WaitMode.FUTEX) futexWake(t.i32, t.seqWord);
+  else Atomics.notify(t.i32, t.seqWord);
 }
 
 export class Ring {
@@ -200,8 +226,7 @@ export class Ring {
   release(head: number, tail: number, producer: WakeTarget): void {
     Atomics.store(this.i32, W_HEAD, head | 0);
     if (Atomics.load(producer.i32, producer.sleepWord) !== 0 && this.capacity - ((tail - head) | 0) >= this.capacity >> 1) {
-      Atomics.add(producer.i32, producer.seqWord, 1);
-      Atomics.notify(producer.i32, producer.seqWord);
+      wake(producer);
     }
   }
 

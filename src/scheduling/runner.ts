@@ -318,6 +318,34 @@ export class PartitionRunner {
     if (!this.halted) this.activation.setStatus(PartitionStatus.PAUSED);
   }
 
+  /**
+   * Applies a property change sent from the event loop (commands.ts), where the element's
+   * shadow already accepted it. False when no element of that name is here (another
+   * partition's). A refusal here (a cross-property check the shadow passed) is posted as a
+   * warning: the element keeps its value. Data Worker, between cycles.
+   */
+  setProperty(element: string, key: string, value: unknown): boolean {
+    const el = this.elements.get(element);
+    if (el === undefined) return false;
+    // Whether the property may change now was decided on the event loop, when set() was
+    // called (paused: any property); the Worker may see the change only after it resumed.
+    const running = el.running;
+    el.running = false;
+    try {
+      el.set(key, value);
+    } catch (e) {
+      this.bus.post({
+        type: "warning",
+        source: element,
+        domain: "core",
+        message: `${element}: the change of "${key}" was refused in the data Worker: ${e instanceof Error ? e.message : String(e)}`,
+      });
+    } finally {
+      el.running = running;
+    }
+    return true;
+  }
+
   /** Stops cycling for good (an element failed, or the pipeline did). */
   halt(): void {
     this.halted = true;
@@ -340,6 +368,16 @@ export class PartitionRunner {
   hasBlockedTask(): boolean {
     for (const t of this.scheduler.tasks) if (!t.done && t.blockers > 0) return true;
     for (const n of this.nodes) if (n.task.blockers > 0) return true;
+    return false;
+  }
+
+  /** Whether a bridge from the event loop has entries waiting (one atomic load each). */
+  hasInput(): boolean {
+    const nodes = this.nodes;
+    for (let i = 0; i < nodes.length; i++) {
+      const r = nodes[i]!.reader;
+      if (r !== null && r.available() > 0) return true;
+    }
     return false;
   }
 

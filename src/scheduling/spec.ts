@@ -8,8 +8,8 @@
  *   event loop → Worker   `init` (once, right after the Worker is created)
  *   Worker → event loop   `ready` | `fatal`, then any of `bus`, `eos`, `failed`, `xrun`,
  *                         `priority`, and finally `stopped` after STATE=STOP was seen.
- * Run-time control goes through the control block (control.ts), not messages: a Worker
- * running cycles does not read its message port.
+ * Run-time control goes through the control block (control.ts) and the control channel
+ * (commands.ts), not messages: a Worker running cycles does not read its message port.
  */
 import type { Message } from "../bus.ts";
 import type { PadDirection, PadPresence } from "../graph/pad.ts";
@@ -67,9 +67,15 @@ export type WorkerInit = {
   type: "init";
   index: number;
   control: SharedArrayBuffer;
+  /** The control channel's ring (commands.ts): property changes, applied between cycles. */
+  commands: SharedArrayBuffer;
   /** The event loop's performance.timeOrigin: the Worker's clock uses the same time base. */
   mainTimeOrigin: number;
   rt: RtConfig;
+  /** SCHED_FIFO priority this Worker asks for (0: none), resolved from rt.priority. */
+  priority: number;
+  /** The priority came from rt.priority "auto" (a refusal is then only an info message). */
+  priorityAuto: boolean;
   partitions: PartitionSpec[];
 };
 

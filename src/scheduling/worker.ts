@@ -4,12 +4,15 @@
  * Start-up: imports the built-in elements (src/index.ts) and then every module of
  * `rt.modules` (plugins, test fixtures: modules that register their elements when imported),
  * builds and prepares the partitions from the `init` message, asks for SCHED_FIFO if
- * `rt.priority` > 0 (reporting whether it was granted), and answers `ready` (or `fatal`).
+ * `init.priority` > 0 (rt.priority, or "auto": only for a timer-driven partition; reporting
+ * whether it was granted), and answers `ready` (or `fatal`).
  *
  * The loop: while the control block says RUNNING, run a cycle of every partition whose driver
  * says it is due; when none is, sleep in Atomics.wait on the control block's WAKE word until
  * the earliest timer deadline or clock callback, or until a bridge, a state change or a manual
- * trigger wakes it (never spinning). Before sleeping it raises SLEEPING and tries once more, so
+ * trigger wakes it (a futex wait, see futex.ts, or Atomics.wait without the shim; before that
+ * it polls its inputs for SPIN_BEFORE_SLEEP_NS, 5 µs, and never longer). Before sleeping it
+ * raises SLEEPING and tries once more, so
  * a wake-up between "nothing to do" and the wait is never lost (ring.ts explains the pattern).
  * Every LOOP_YIELD_MS it returns to its event loop for a moment (microtasks and messages).
  * While idle or paused, or while a task waits for something only the event loop delivers (a
@@ -18,6 +21,9 @@
  * timeout. (Atomics.waitAsync would be the natural tool, but in a Bun 1.4 Worker its promise
  * never settles, not even at its timeout.)
  *
+ * Property changes from the event loop (commands.ts) are applied between cycles: just before a
+ * partition's next cycle runs, and at once while idle or paused.
+ *
  * Teardown: STATE=STOP ends the loop; partitions stop (elements stop and unprepare, bridges
  * drain and close their pools), the Worker reports `stopped`, and the event loop terminates it.
  *
@@ -25,8 +31,11 @@
  */
 import "../index.ts";
 import { registry } from "../registry.ts";
-import { Control, C_ALIVE, C_EOS_REQUEST, C_PRIORITY, C_SLEEPING, C_WAKE, WorkerState } from "./control.ts";
+import { CommandReader } from "./commands.ts";
+import { Control, SPIN_BEFORE_SLEEP_NS, C_ALIVE, C_EOS_REQUEST, C_PRIORITY, C_SLEEPING, C_WAKE, WorkerState } from "./control.ts";
 import { WorkerClock } from "./driver.ts";
+import { futexFailure } from "./futex.ts";
+import { Ring, WaitMode } from "./ring.ts";
 import { PartitionBuildError, PartitionRunner } from "./runner.ts";
 import type { WorkerInit, WorkerReport } from "./spec.ts";
 
@@ -78,9 +87,23 @@ class WorkerHost {
   readonly control: Control;
   readonly clock: WorkerClock;
   readonly partitions: PartitionRunner[] = [];
+  readonly commands: CommandReader;
 
   constructor(readonly init: WorkerInit) {
     this.control = new Control(init.control);
+    this.commands = new CommandReader(new Ring(init.commands));
+    if (this.control.chooseWaitMode() !== WaitMode.FUTEX) {
+      report({
+        type: "bus",
+        msg: {
+          type: "warning",
+          source: `worker${init.index}`,
+          domain: "resource",
+          message: `data Worker ${init.index} sleeps with Atomics.wait (slower wake-ups): the sched shim's futex is unavailable; run \`bun run build:shims\``,
+          debug: futexFailure() ?? undefined,
+        },
+      });
+    }
     this.clock = new WorkerClock(init.mainTimeOrigin);
     for (const spec of init.partitions) {
       this.partitions.push(
@@ -113,6 +136,7 @@ class WorkerHost {
       if (state !== WorkerState.RUNNING) {
         if (wasRunning) for (const p of this.partitions) p.pause();
         wasRunning = false;
+        if (this.commands.pending) this.#applyCommands();
         if (ctl.state === state) await sleepOnEventLoop(IDLE_WAIT_MS);
         lastYield = performance.now();
         continue;
@@ -135,7 +159,12 @@ class WorkerHost {
         }
         continue;
       }
-      // Nothing due: raise SLEEPING, try once more, then wait.
+      // Nothing due: poll the inputs for a moment (SPIN_BEFORE_SLEEP_NS says why), then raise
+      // SLEEPING, try once more, and wait.
+      if (this.#spinForInput()) {
+        this.#pokeAll();
+        continue;
+      }
       Atomics.store(i32, C_SLEEPING, 1);
       const w = Atomics.load(i32, C_WAKE);
       this.#pokeAll();
@@ -168,7 +197,7 @@ class WorkerHost {
           if (Atomics.load(i32, C_WAKE) === w) await sleepOnEventLoop(Math.min(timeoutMs, EVENT_LOOP_POLL_MS));
           lastYield = performance.now();
         } else {
-          Atomics.wait(i32, C_WAKE, w, timeoutMs);
+          ctl.sleep(w, timeoutMs);
         }
       }
       Atomics.store(i32, C_SLEEPING, 0);
@@ -183,11 +212,37 @@ class WorkerHost {
     let any = false;
     for (const p of this.partitions) {
       if (p.halted || !p.driver.due(now)) continue;
+      // Property changes sent before this cycle was due are applied before it runs (due()
+      // read the trigger or the clock after they were published).
+      if (this.commands.pending) this.#applyCommands();
       const progressed = p.cycle();
       p.driver.done(p.lastCycleEnd, progressed);
       if (progressed || p.driver.kind !== "freewheel") any = true;
     }
     return any;
+  }
+
+  /** Applies every waiting command, in order. Between cycles. */
+  #applyCommands(): void {
+    for (let c = this.commands.read(); c !== null; c = this.commands.read()) {
+      let found = false;
+      for (const p of this.partitions) if (p.setProperty(c.element, c.key, c.value)) found = true;
+      if (!found) {
+        report({ type: "bus", msg: { type: "warning", source: c.element, domain: "core", message: `data Worker ${this.init.index}: no element "${c.element}" to change "${c.key}" on` } });
+      }
+    }
+  }
+
+  /** Polls bridges, commands and the state for up to SPIN_BEFORE_SLEEP_NS; true if one moved. */
+  #spinForInput(): boolean {
+    const ctl = this.control;
+    const until = performance.now() + SPIN_BEFORE_SLEEP_NS / 1e6;
+    const wake = Atomics.load(ctl.i32, C_WAKE);
+    do {
+      for (const p of this.partitions) if (!p.halted && p.hasInput()) return true;
+      if (this.commands.pending || Atomics.load(ctl.i32, C_WAKE) !== wake) return true;
+    } while (performance.now() < until);
+    return false;
   }
 
   #anyBlocked(): boolean {
@@ -208,8 +263,9 @@ class WorkerHost {
   }
 }
 
+/** Asks for SCHED_FIFO at init.priority (resolved by the event loop from rt.priority). */
 async function requestPriority(init: WorkerInit, ctl: Control): Promise<void> {
-  const prio = init.rt.priority;
+  const prio = init.priority;
   if (prio <= 0) return;
   let granted = false;
   let detail: string;
