@@ -951,29 +951,16 @@ describe("syntax errors", () => {
   });
 });
 
-describe("performance", () => {
-  test("a 1 KB launch string parses in well under a millisecond", () => {
-    const branch = 'queue max-size-buffers=4 ! videoconvert ! video/x-raw,format=I420,width=320 ! fakesink sync=false name="s" ';
-    let text = "videotestsrc num-buffers=10 ! tee name=t ";
-    while (text.length < 1024) text += "t. ! " + branch.replace('"s"', `"s${text.length}"`);
-    for (let i = 0; i < 200; i++) parseLaunch(text); // warm up
-    const runs = 2000;
-    const t0 = performance.now();
-    for (let i = 0; i < runs; i++) parseLaunch(text);
-    const perParseMs = (performance.now() - t0) / runs;
-    // Generous bound for loaded CI machines; typically a few tens of microseconds.
-    expect(perParseMs).toBeLessThan(0.5);
-  });
-
-  test("pathological input does not blow up (no backtracking)", () => {
+describe("pathological input", () => {
+  // Parse speed is measured in bench/micro.ts (launch-string parse), not asserted here; this
+  // test only has to finish: a backtracking parser would run into the test's timeout.
+  test("large repetitive input parses without backtracking", () => {
     const inputs = [
       "a ! " + "video/x-raw,".repeat(5000) + " ! b",
       "fakesrc " + "k=v ".repeat(5000),
       'fakesrc k="' + "\\\\".repeat(5000) + '"',
       "a b ".repeat(5000),
     ];
-    const t0 = performance.now();
-    for (const text of inputs) parseLaunch(text);
-    expect(performance.now() - t0).toBeLessThan(200);
-  });
+    for (const text of inputs) expect(parseLaunch(text).nodes.length).toBeGreaterThan(0);
+  }, 2000);
 });

@@ -191,10 +191,9 @@ describe("cancellation", () => {
         log.finished = true;
       }
     }
-    const t0 = performance.now();
+    // An endless source: only the signal ends this run (a hang runs into the test's timeout).
     const run = fromIterable(endless()).forEach(() => {}, { signal: AbortSignal.timeout(30) });
     await expect(run).rejects.toThrow(/timed out|abort/i);
-    expect(performance.now() - t0).toBeLessThan(2000);
     expect(log.finished).toBe(true);
     expect(log.pulled).toBeGreaterThan(0);
   });
