@@ -28,6 +28,9 @@ type Case = {
   setup?: () => void;
   /** Another command to compare with (cp for f2). */
   other?: { name: string; cmd: () => string[] };
+  /** Untimed, before every timed run (f2: remove the last output and flush dirty pages, so
+   * one tool's write-back does not land in the next one's time). */
+  beforeRun?: () => void;
 };
 
 const args = process.argv.slice(2);
@@ -99,6 +102,11 @@ const CASES: Case[] = [
       Bun.spawnSync(["cat", BIG], { stdout: "ignore" }); // into the page cache
     },
     other: { name: "cp", cmd: () => ["cp", BIG, OUT] },
+    beforeRun: () => {
+      rmSync(OUT, { force: true });
+      Bun.spawnSync(["sync"]);
+      Bun.sleepSync(300);
+    },
   },
 ];
 
@@ -187,8 +195,11 @@ for (const c of CASES) {
   const gs: Sample[] = [];
   const ot: Sample[] = [];
   for (let r = 0; r < REPS; r++) {
+    c.beforeRun?.();
     px.push(timeCmd(pxCmd(pxText)));
+    c.beforeRun?.();
     if (gst) gs.push(timeCmd(gstCmd(c.gst(n))));
+    c.beforeRun?.();
     if (c.other) ot.push(timeCmd(c.other.cmd()));
   }
   const failed = px.find((s) => !s.ok) ?? gs.find((s) => !s.ok);
@@ -229,7 +240,7 @@ console.log(`|---|---|---|---|---|---|---|`);
 for (const r of rows) {
   const ratio = r.ratio === null ? "—" : `${r.ratio.toFixed(2)}×${r.met === false ? " ✗" : r.target ? " ✓" : ""}`;
   const rss = r.parallax ? `${r.parallax.rssMiB.toFixed(0)} / ${r.gstreamer?.rssMiB.toFixed(0) ?? "—"}` : "—";
-  const extra = r.other ? ` (${r.other.name}: ${fmt(r, r.other.rate)})` : "";
+  const extra = r.other ? ` (${r.other.name}: ${fmt(r, r.other.rate)}; Parallax ÷ ${r.other.name} ${r.parallax ? (r.parallax.rate / r.other.rate).toFixed(2) : "—"}×)` : "";
   console.log(
     `| ${r.id} | ${r.what} | ${r.parallax ? fmt(r, r.parallax.rate) : r.note ?? "—"} | ${fmt(r, r.gstreamer?.rate)}${extra} | ${ratio} | ${r.target ?? ""} | ${rss} |`,
   );

@@ -4,12 +4,17 @@ import { available } from "../ffi/uring.ts";
 import { main as fileIo } from "../examples/10_file_io.ts";
 import { main as ipcManual } from "../examples/14_ipc_manual.ts";
 
-test("10 file I/O: filesrc ! filesink copies byte-identical", async () => {
+test("10 file I/O: filesrc ! filesink copies byte-identical, in the kernel by default", async () => {
   const r = await fileIo(8);
   expect(r.identical).toBe(true);
   expect(r.bytes).toBe(8 * 1024 * 1024 + 1234);
   expect(r.buffers).toBe(9);
-  expect(r.engine).toBe(available() ? "io-uring" : "sync");
+  expect(r.engine).toBe("mmap");
+  expect(r.kernelCopied).toBe(r.bytes);
+  const read = await fileIo(8, false);
+  expect(read.identical).toBe(true);
+  expect(read.engine).toBe(available() ? "io-uring" : "sync");
+  expect(read.kernelCopied).toBe(0);
 }, 20_000);
 
 test("14 IPC by hand: a Producer and a Consumer in two processes, every slot back home", async () => {

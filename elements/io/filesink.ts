@@ -14,6 +14,16 @@
  * completed and the file has been closed (with `fsync=true`, synced first). Without io_uring
  * (or for pipes and devices) writes are synchronous pwrite/write calls.
  *
+ * Copies in the kernel. A buffer that is an untouched view of a mapped file (filesrc's default for
+ * regular files: src/memory/file-memory.ts) is not written from memory: the kernel copies that
+ * file range into this file (copy_file_range), synchronously, as `cp` does — one copy instead of
+ * two, and the bytes never enter this process. Consecutive such buffers are copied together,
+ * up to 16 MiB at a time (see range-copy.ts). "Untouched" is checked in the page tables: a
+ * buffer a transform wrote into, or one that is not a view of its mapping any more, is written
+ * from its bytes like any other. When the two files cannot be copied between (another kind of
+ * output, a sandbox that forbids the call) the sink says so once at debug level and writes
+ * bytes from then on. `kernelCopiedBytes` counts what went this way.
+ *
  * With `append=true` writes go at explicit offsets starting at the file's size when it was
  * opened, so several writes can be in flight; another process appending to the same file at the
  * same time would interleave badly (as it would with GStreamer's filesink).
@@ -29,6 +39,7 @@ import { PropertyError, Type, type Static } from "../../src/graph/properties.ts"
 import { Sink } from "../../src/graph/sink.ts";
 import { errnoName } from "../../ffi/errno.ts";
 import { Op, Sqe } from "../../ffi/uring.ts";
+import { RangeCopy } from "./range-copy.ts";
 import { chooseEngine, DEFAULT_QUEUE_DEPTH, IO_MODES, type IoMode, MAX_QUEUE_DEPTH, UringIo } from "./uring-io.ts";
 
 const Props = Type.Object({
@@ -72,10 +83,25 @@ export class FileSink extends Sink<P> {
   #failed = false;
   #pumping = false;
   #eos: { pad: Pad; ev: Event } | null = null;
+  /** Whether file-backed buffers may be copied in the kernel into this file (see the header). */
+  #copyRanges = false;
+  readonly #ranges = new RangeCopy({
+    write: (buf, at) => this.#write(buf, at),
+    fail: (why, debug) => {
+      this.#failed = true;
+      return this.error("resource", `could not write "${this.props.location}" (${why}): check free space and permissions`, debug);
+    },
+    refused: (why) => this.ctx?.bus.post({ type: "info", source: this.name, message: `copy_file_range refused (${why}): writing buffers from memory instead` }),
+  });
 
   /** "io-uring" or "sync" while the file is open. */
   get ioEngine(): "io-uring" | "sync" | null {
     return this.#fd < 0 ? null : this.#io !== null ? "io-uring" : "sync";
+  }
+
+  /** Bytes the kernel copied file to file (copy_file_range) instead of writing them. */
+  get kernelCopiedBytes(): number {
+    return this.#ranges.copied;
   }
 
   /** Writes submitted and not completed yet. */
@@ -120,6 +146,7 @@ export class FileSink extends Sink<P> {
     }
     const st = fstatSync(this.#fd);
     this.#positioned = st.isFile() || st.isBlockDevice();
+    this.#copyRanges = st.isFile();
     this.#position = truncate || !st.isFile() ? 0 : st.size;
   }
 
@@ -134,16 +161,28 @@ export class FileSink extends Sink<P> {
     const n = buf.data.byteLength;
     if (n === 0) return Flow.OK;
     if (this.#fd < 0) this.#reopen();
+    const at = this.#position;
+    this.#position += n;
+    if (this.#copyRanges && this.#ranges.accepts(buf)) return this.#ranges.add(this.#fd, buf, at);
+    if (this.#ranges.pending > 0) {
+      const flow = this.#ranges.flush(this.#fd);
+      if (flow !== Flow.OK) return flow;
+    }
+    return this.#write(buf, at);
+  }
+
+  /** Writes `buf`'s bytes at file offset `at` (or, for pipes and devices, next). */
+  #write(buf: Buffer, at: number): FlowReturn {
     const io = this.#io;
-    if (io === null) return this.#writeSync(buf.data);
+    const n = buf.data.byteLength;
+    if (io === null) return this.#writeSync(buf.data, at);
     // Keep our own reference until the kernel is done with the bytes; the base releases `buf`.
     const mine = buf.clone();
     const i = this.#free[--this.#top]!;
     this.#bufs[i] = mine;
-    this.#offs[i] = this.#position;
+    this.#offs[i] = at;
     this.#done[i] = 0;
-    io.ring.prepRw(Op.WRITE, this.#fd, mine.data, n, this.#position, i, Sqe.ASYNC);
-    this.#position += n;
+    io.ring.prepRw(Op.WRITE, this.#fd, mine.data, n, at, i, Sqe.ASYNC);
     io.ring.submit();
     this.#reap(io);
     // Queue full: wait in the kernel for the oldest write. A buffered write to a file takes
@@ -155,13 +194,11 @@ export class FileSink extends Sink<P> {
     return this.#failed ? Flow.ERROR : Flow.OK;
   }
 
-  #writeSync(d: Uint8Array): FlowReturn {
+  #writeSync(d: Uint8Array, at: number): FlowReturn {
     try {
       let off = 0;
       while (off < d.length) {
-        const w = writeSync(this.#fd, d, off, d.length - off, this.#positioned ? this.#position : null);
-        off += w;
-        this.#position += w;
+        off += writeSync(this.#fd, d, off, d.length - off, this.#positioned ? at + off : null);
       }
     } catch (err) {
       return this.error("resource", `could not write "${this.props.location}": ${(err as Error).message}; check free space and permissions`);
@@ -224,6 +261,8 @@ export class FileSink extends Sink<P> {
   };
 
   override event(pad: Pad, ev: Event): boolean {
+    // Buffers collected for a kernel copy go out before EOS (the copy may fall back to writes).
+    if (ev.type === "eos" && this.#ranges.pending > 0 && this.#fd >= 0 && this.#ranges.flush(this.#fd) !== Flow.OK) return true;
     if (ev.type === "eos" && this.#io !== null && this.inFlight > 0) {
       // EOS goes on once the file holds every byte (handleEvent then closes it).
       this.#eos = { pad, ev };
@@ -263,6 +302,9 @@ export class FileSink extends Sink<P> {
   override stop(): void {
     super.stop();
     this.#eos = null;
+    // What was rendered is written, as on EOS, unless writing already failed.
+    if (this.#failed || this.#fd < 0) this.#ranges.drop();
+    else this.#ranges.flush(this.#fd);
     this.#drainAll();
   }
 
@@ -276,6 +318,7 @@ export class FileSink extends Sink<P> {
 
   override unprepare(): void {
     const io = this.#io;
+    this.#ranges.drop();
     this.#drainAll();
     for (let i = 0; i < this.#bufs.length; i++) {
       const b = this.#bufs[i];

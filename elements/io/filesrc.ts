@@ -1,11 +1,26 @@
 /**
  * filesrc: reads a file in blocks (GStreamer's filesrc). `location` names the file,
- * `blocksize` the bytes per buffer (256 KiB by default, not GStreamer's 4 KiB: see
- * DEFAULT_BLOCKSIZE); the last buffer may be shorter. Buffers carry their byte
- * offset (`offset`, `offsetEnd`) and come from a memfd pool, so they can cross into another
- * process by reference (ipcsink) and be written out without a copy (filesink).
+ * `blocksize` the bytes per buffer (by default 1 MiB when mapping and 256 KiB when reading, not
+ * GStreamer's 4 KiB: see MAPPED_BLOCKSIZE and DEFAULT_BLOCKSIZE); the last buffer may be
+ * shorter. Buffers carry their byte offset (`offset`, `offsetEnd`).
  *
- * I/O: with io_uring (see uring-io.ts) the source keeps `queue-depth` reads in flight ahead of
+ * Regular files are mapped, not read (`use-mmap=true`, the default): each buffer is a view of
+ * the file mapped copy-on-write (src/memory/file-memory.ts), so making it copies nothing, and a
+ * page comes in from the page cache only if something touches it. Every consumer sees the
+ * file's bytes; one that writes into a buffer in place gets private copies of those pages (the
+ * file never changes). filesink recognises buffers nobody wrote to and has the kernel copy them
+ * file to file (copy_file_range, as `cp` does): `filesrc ! filesink` copies once, in the kernel,
+ * instead of twice through user space, and the copy itself runs at cp's speed (bench/files.ts;
+ * a whole `parallax launch` also pays its start-up). Why not read into pool buffers by default:
+ * that costs a copy per byte even when nothing looks at the bytes, and measured 45–62% of cp. The price: if another process truncates the file while the
+ * pipeline runs, an element that reads a buffer over the lost part gets SIGBUS, which kills the
+ * process (ripgrep and GStreamer's former use-mmap carry the same warning); use-mmap=false
+ * reads instead and ends the stream at the new end. Buffers cross into other processes
+ * (ipcsink, isolation) and Worker partitions as copies, like any memory that is not a memfd slot.
+ *
+ * Reading (use-mmap=false, and pipes and devices always): buffers come from a memfd pool, so
+ * they can cross into another process by reference (ipcsink) and be written out without a copy
+ * (filesink). With io_uring (see uring-io.ts) the source keeps `queue-depth` reads in flight ahead of
  * the one it delivers, each into its own pool slot, and submits new reads in one system call
  * per batch; buffers are delivered in file order. Cached data completes inside the submit, so
  * nothing waits; a cold read blocks the source's task until its completion arrives (the event
@@ -19,6 +34,7 @@ import { type ElementMeta, template } from "../../src/graph/element.ts";
 import { PropertyError, Type, type Static } from "../../src/graph/properties.ts";
 import { type CreateResult, Source, WAIT } from "../../src/graph/source.ts";
 import { Allocator, DEFAULT_POOL_SLOTS as MAX_POOL_SLOTS, MIN_POOL_SLOTS } from "../../src/runtime/allocator.ts";
+import { MappedFile } from "../../src/memory/file-memory.ts";
 import { Flow } from "../../src/flow.ts";
 import { errnoName } from "../../ffi/errno.ts";
 import { Op } from "../../ffi/uring.ts";
@@ -31,17 +47,30 @@ import { chooseEngine, IO_MODES, type IoMode, MAX_QUEUE_DEPTH, UringIo } from ".
  * read are still cached when they are written out.
  */
 export const DEFAULT_BLOCKSIZE = 256 * 1024;
+/**
+ * Bytes per buffer by default when mapping (use-mmap): a mapped buffer costs nothing per byte,
+ * only per buffer, so fewer larger ones do better (a 1 GiB copy: 1024 buffers instead of 4096,
+ * a few percent of cp's time in a fresh process).
+ */
+export const MAPPED_BLOCKSIZE = 1024 * 1024;
 /** Reads kept in flight by default: cached reads complete at once, so more only spreads the
  * working set over more cache; cold reads of a disk overlap with two. */
 export const DEFAULT_READ_AHEAD = 2;
 /** The source's pool aims at this many bytes (a few blocks in flight on each side of a copy). */
 export const POOL_BYTES = 4 * 1024 * 1024;
+/** Regular files are mapped rather than read unless use-mmap=false (see the header). */
+export const DEFAULT_USE_MMAP = true;
 /** Marks a read whose completion has not been reaped yet. */
 const PENDING = -0x7fffffff;
 
 const Props = Type.Object({
   location: Type.String({ default: "", description: "Path of the file to read" }),
-  blocksize: Type.Integer({ default: DEFAULT_BLOCKSIZE, minimum: 1, maximum: 0x7fffffff, description: "Bytes per buffer" }),
+  blocksize: Type.Integer({
+    default: 0,
+    minimum: 0,
+    maximum: 0x7fffffff,
+    description: `Bytes per buffer (0 = automatic: ${MAPPED_BLOCKSIZE} when mapping, ${DEFAULT_BLOCKSIZE} when reading)`,
+  }),
   numBuffers: Type.Integer({ default: -1, minimum: -1, description: "Stop after this many buffers (-1 = whole file)" }),
   queueDepth: Type.Integer({
     default: DEFAULT_READ_AHEAD,
@@ -49,7 +78,16 @@ const Props = Type.Object({
     maximum: MAX_QUEUE_DEPTH,
     description: "Reads kept in flight ahead of the buffer being delivered (io_uring only)",
   }),
-  ioMode: Type.Enum(IO_MODES, { default: "auto", description: "auto: io_uring when available, else pread; io-uring: require it; sync: pread/read only" }),
+  ioMode: Type.Enum(IO_MODES, {
+    default: "auto",
+    description: "How to read when not mapping (use-mmap=false, pipes, devices): auto: io_uring when available, else pread; io-uring: require it; sync: pread/read only",
+  }),
+  useMmap: Type.Boolean({
+    default: DEFAULT_USE_MMAP,
+    description:
+      "Regular files: buffers are views of the file mapped copy-on-write (no copy; filesink copies them file to file in the kernel). " +
+      "The file must not be truncated meanwhile: reading a mapped page past its new end kills the process (SIGBUS). false: read into pool buffers",
+  }),
 });
 type P = Static<typeof Props>;
 
@@ -66,6 +104,12 @@ export class FileSrc extends Source<P> {
 
   #fd = -1;
   #positioned = false;
+  /** The mapped file (use-mmap on a regular file), which then owns #fd. */
+  #file: MappedFile | null = null;
+  /** The file's size as last seen (mapped mode). */
+  #size = 0;
+  /** Bytes per buffer, resolved at prepare (blocksize=0 picks by mode). */
+  #blocksize = DEFAULT_BLOCKSIZE;
   #offset = 0;
   #count = 0;
   #alloc: Allocator | null = null;
@@ -79,9 +123,9 @@ export class FileSrc extends Source<P> {
   #offs = new Float64Array(0);
   #res = new Int32Array(0);
 
-  /** "io-uring" or "sync", once prepared. */
-  get ioEngine(): "io-uring" | "sync" | null {
-    return this.#fd < 0 ? null : this.#io !== null ? "io-uring" : "sync";
+  /** "mmap" (mapped, not read), "io-uring" or "sync", once prepared. */
+  get ioEngine(): "mmap" | "io-uring" | "sync" | null {
+    return this.#fd < 0 ? null : this.#file !== null ? "mmap" : this.#io !== null ? "io-uring" : "sync";
   }
 
   override prepare(): void {
@@ -97,11 +141,20 @@ export class FileSrc extends Source<P> {
     try {
       const st = fstatSync(this.#fd);
       this.#positioned = st.isFile() || st.isBlockDevice();
+      const mapped = p.useMmap && st.isFile();
+      this.#blocksize = p.blocksize > 0 ? p.blocksize : mapped ? MAPPED_BLOCKSIZE : DEFAULT_BLOCKSIZE;
+      if (mapped) {
+        const fd = this.#fd;
+        this.#fd = -1; // the MappedFile owns it from here, even if it throws
+        this.#file = new MappedFile(fd);
+        this.#fd = fd;
+        return;
+      }
       const engine = chooseEngine(p.ioMode as IoMode, this.#fd, this.ctx?.bus, this.name);
       // Enough slots for the reads in flight, the buffer being delivered and what downstream
       // holds (a filesink's writes in flight), without pre-faulting more memory than that needs.
-      const slots = Math.min(MAX_POOL_SLOTS, Math.max(MIN_POOL_SLOTS, p.queueDepth + 6, Math.floor(POOL_BYTES / p.blocksize)));
-      this.#alloc = new Allocator(p.blocksize, this.name, slots);
+      const slots = Math.min(MAX_POOL_SLOTS, Math.max(MIN_POOL_SLOTS, p.queueDepth + 6, Math.floor(POOL_BYTES / this.#blocksize)));
+      this.#alloc = new Allocator(this.#blocksize, this.name, slots);
       if (engine === "io-uring") {
         let cap = 1;
         while (cap < p.queueDepth) cap <<= 1;
@@ -119,6 +172,8 @@ export class FileSrc extends Source<P> {
 
   override start(): void {
     super.start();
+    this.#file?.release();
+    this.#size = 0;
     this.#offset = 0;
     this.#count = 0;
     this.#eof = false;
@@ -128,7 +183,10 @@ export class FileSrc extends Source<P> {
     this.#cancelReads();
     this.#io?.close();
     this.#io = null;
-    if (this.#fd >= 0) closeSync(this.#fd);
+    // A mapped file owns the fd: it stays open while buffers over it are held downstream.
+    if (this.#file !== null) this.#file.close();
+    else if (this.#fd >= 0) closeSync(this.#fd);
+    this.#file = null;
     this.#fd = -1;
     this.#alloc?.close();
     this.#alloc = null;
@@ -137,16 +195,35 @@ export class FileSrc extends Source<P> {
   create(): CreateResult {
     const p = this.props;
     if (p.numBuffers >= 0 && this.#count >= p.numBuffers) return null;
+    if (this.#file !== null) return this.#createMapped(this.#file);
     return this.#io !== null ? this.#createUring(this.#io) : this.#createSync();
+  }
+
+  /** Mapped mode: the next block as a view of the file. No I/O; an mmap per window (1 GiB). */
+  #createMapped(file: MappedFile): CreateResult {
+    const off = this.#offset;
+    let n = Math.min(this.#blocksize, this.#size - off);
+    try {
+      if (n <= 0) {
+        // The end of the file as last seen: look at the size again, so a file that grows is
+        // followed (as reads would) — one fstat at the start and one at the end.
+        this.#size = file.size();
+        n = Math.min(this.#blocksize, this.#size - off);
+        if (n <= 0) return null;
+      }
+      return this.#deliver(file.slice(off, n, this.#size), n, off);
+    } catch (err) {
+      return this.error("resource", `could not map "${this.props.location}": ${(err as Error).message}; check the file is readable, or set use-mmap=false`);
+    }
   }
 
   #createSync(): CreateResult {
     const p = this.props;
-    const buf = this.#alloc!.acquire(p.blocksize, this.task);
+    const buf = this.#alloc!.acquire(this.#blocksize, this.task);
     if (buf === null) return WAIT;
     let n: number;
     try {
-      n = readSync(this.#fd, buf.data, 0, p.blocksize, this.#positioned ? this.#offset : null);
+      n = readSync(this.#fd, buf.data, 0, this.#blocksize, this.#positioned ? this.#offset : null);
     } catch (err) {
       buf.release();
       return this.error("resource", `could not read "${p.location}": ${(err as Error).message}; check the file is readable`);
@@ -173,7 +250,7 @@ export class FileSrc extends Source<P> {
     if (this.#head === this.#issued) {
       if (this.#eof) return null;
       // Nothing in flight: the pool is exhausted. Block until a slot returns, then read.
-      const buf = this.#alloc!.acquire(this.props.blocksize, this.task);
+      const buf = this.#alloc!.acquire(this.#blocksize, this.task);
       if (buf === null) return WAIT;
       this.#queueRead(io, buf);
       io.ring.submit();
@@ -210,7 +287,7 @@ export class FileSrc extends Source<P> {
     let queued = 0;
     while (!this.#eof && this.#issued - this.#head < p.queueDepth) {
       if (p.numBuffers >= 0 && this.#count + (this.#issued - this.#head) >= p.numBuffers) break;
-      const buf = this.#alloc!.acquire(p.blocksize, null);
+      const buf = this.#alloc!.acquire(this.#blocksize, null);
       if (buf === null) break;
       this.#queueRead(io, buf);
       queued++;
@@ -222,7 +299,7 @@ export class FileSrc extends Source<P> {
     const seq = this.#issued++;
     const i = seq & this.#mask;
     // Reads are issued back to back: the next offset follows the last one queued.
-    const off = seq === this.#head ? this.#offset : this.#offs[(seq - 1) & this.#mask]! + this.props.blocksize;
+    const off = seq === this.#head ? this.#offset : this.#offs[(seq - 1) & this.#mask]! + this.#blocksize;
     this.#bufs[i] = buf;
     this.#offs[i] = off;
     this.#res[i] = PENDING;
@@ -254,6 +331,7 @@ export class FileSrc extends Source<P> {
   override stop(): void {
     super.stop();
     this.#cancelReads();
+    this.#file?.release();
   }
 }
 

@@ -1,0 +1,117 @@
+/**
+ * The fileio binding: constants match C, private mappings show the file and keep writes to
+ * themselves, `pagesWritten` tells written pages from read and untouched ones (with PAGEMAP_SCAN
+ * and with the pagemap-entry fallback), and `copyRange` copies in the kernel or says why not.
+ */
+import { afterAll, describe, expect, test } from "bun:test";
+import { closeSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { toArrayBuffer } from "bun:ffi";
+import * as fileio from "./fileio.ts";
+import * as fdpass from "./fdpass.ts";
+
+const dir = mkdtempSync(join(tmpdir(), "px-fileio-"));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+const SIZE = 30 * 4096 + 100;
+const content = new Uint8Array(SIZE).map((_, i) => (i * 13 + 7) & 0xff);
+const path = join(dir, "in.bin");
+writeFileSync(path, content);
+
+test("constants match the C headers", () => {
+  const r = fileio.raw;
+  expect({ ...fileio.Madv } as Record<string, number>).toEqual({
+    SEQUENTIAL: r.px_fileio_const_madv_sequential(),
+    WILLNEED: r.px_fileio_const_madv_willneed(),
+    DONTNEED: r.px_fileio_const_madv_dontneed(),
+  });
+  expect({ ...fileio.Fadv } as Record<string, number>).toEqual({ SEQUENTIAL: r.px_fileio_const_fadv_sequential() });
+});
+
+describe("private mappings and written pages", () => {
+  for (const scan of [true, false]) {
+    test(`a mapping shows the file, keeps writes private, and pagesWritten sees only written pages (${scan ? "PAGEMAP_SCAN" : "pagemap entries"})`, () => {
+      fileio.usePagemapScan(scan);
+      const fd = openSync(path, "r");
+      const pm = fileio.openPagemap();
+      const size = 20 * fileio.PAGE_SIZE;
+      const addr = fileio.mmapPrivate(fd, size, fileio.PAGE_SIZE * 2);
+      const ab = toArrayBuffer(addr, 0, size);
+      const view = new Uint8Array(ab);
+      try {
+        expect(pm).toBeGreaterThanOrEqual(0);
+        expect(view.subarray(0, size)).toEqual(content.subarray(2 * fileio.PAGE_SIZE, 22 * fileio.PAGE_SIZE));
+        const P = fileio.PAGE_SIZE;
+        // Everything was read just now, nothing written.
+        expect(fileio.pagesWritten(pm, addr, size)).toBe(false);
+        view[5 * P + 10] = view[5 * P + 10]! ^ 0xff;
+        expect(fileio.pagesWritten(pm, addr, size)).toBe(true);
+        expect(fileio.pagesWritten(pm, addr + 5 * P, P)).toBe(true);
+        // Unaligned ranges that only share the written page, from either side.
+        expect(fileio.pagesWritten(pm, addr + 5 * P + 4000, 50)).toBe(true);
+        expect(fileio.pagesWritten(pm, addr + 4 * P + 100, P)).toBe(true);
+        expect(fileio.pagesWritten(pm, addr + 4 * P, P)).toBe(false);
+        expect(fileio.pagesWritten(pm, addr + 6 * P, 14 * P)).toBe(false);
+        // The file itself is unchanged.
+        expect(new Uint8Array(readFileSync(path))).toEqual(content);
+      } finally {
+        fileio.usePagemapScan(true);
+        ab.transfer(0);
+        fileio.munmap(addr, size);
+        closeSync(fd);
+        if (pm >= 0) closeSync(pm);
+      }
+    });
+  }
+
+  test("without a pagemap every range counts as written (the safe answer)", () => {
+    expect(fileio.pagesWritten(-1, 4096, 4096)).toBe(true);
+  });
+
+  test("mapping something that cannot be mapped throws with the call", () => {
+    const [a, b] = fdpass.socketpair();
+    try {
+      expect(() => fileio.mmapPrivate(a, 4096, 0)).toThrow(/mmap\(fd=\d+, 4096 bytes at 0, MAP_PRIVATE\) failed: ENODEV/);
+    } finally {
+      closeSync(a);
+      closeSync(b);
+    }
+  });
+});
+
+describe("copyRange", () => {
+  test("copies a range file to file at the given offsets, and returns 0 at the source's end", () => {
+    const out = join(dir, "out.bin");
+    const i = openSync(path, "r");
+    const o = openSync(out, "w");
+    try {
+      expect(fileio.copyRange(i, 1000, o, 0, 5000)).toBe(5000);
+      expect(fileio.copyRange(i, 0, o, 5000, 1000)).toBe(1000);
+      expect(fileio.copyRange(i, SIZE, o, 6000, 10)).toBe(0);
+      expect(fileio.copyRange(i, SIZE - 4, o, 6000, 10)).toBe(4);
+    } finally {
+      closeSync(i);
+      closeSync(o);
+    }
+    const got = new Uint8Array(readFileSync(out));
+    expect(got.length).toBe(6004);
+    expect(got.subarray(0, 5000)).toEqual(content.subarray(1000, 6000));
+    expect(got.subarray(5000, 6000)).toEqual(content.subarray(0, 1000));
+    expect(got.subarray(6000)).toEqual(content.subarray(SIZE - 4));
+  });
+
+  test("an output that is not a regular file is refused with an errno the caller falls back on", () => {
+    const i = openSync(path, "r");
+    const [a, b] = fdpass.socketpair();
+    try {
+      const r = fileio.copyRange(i, 0, a, 0, 100);
+      expect(r).toBeLessThan(0);
+      expect(fileio.COPY_UNSUPPORTED.has(-r)).toBe(true);
+    } finally {
+      closeSync(i);
+      closeSync(a);
+      closeSync(b);
+    }
+  });
+});

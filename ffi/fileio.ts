@@ -1,0 +1,135 @@
+/**
+ * Typed binding of csrc/fileio.c: private (copy-on-write) mappings of a file range, the
+ * in-kernel file-to-file copy that `cp` uses (copy_file_range), and the page-table query that
+ * tells whether a mapped range was written to. src/memory/file-memory.ts builds file-backed
+ * buffers on these; filesink moves such buffers with `copyRange`.
+ *
+ * Failures of set-up calls throw ErrnoError. The per-buffer calls (`copyRange`,
+ * `pagesWritten`) return -errno instead, so the data path can fall back without throwing.
+ * Addresses are plain numbers (x86-64 user space is below 2^47).
+ */
+import { FFIType as T, type Pointer } from "bun:ffi";
+import { openSync, readSync } from "node:fs";
+import { check } from "./errno.ts";
+import { lazyShim } from "./lib.ts";
+
+/** The fileio shim's symbol table: unchecked native calls (-errno results). */
+export const raw = lazyShim("fileio", {
+  px_fileio_mmap_private: { args: [T.i32, T.i64, T.i64], returns: T.i64_fast },
+  px_fileio_munmap: { args: [T.ptr, T.i64], returns: T.i32 },
+  px_fileio_madvise: { args: [T.ptr, T.i64, T.i32], returns: T.i32 },
+  px_fileio_copy_range: { args: [T.i32, T.i64, T.i32, T.i64, T.i64], returns: T.i64_fast },
+  px_fileio_fadvise: { args: [T.i32, T.i64, T.i64, T.i32], returns: T.i32 },
+  px_fileio_pages_written: { args: [T.i32, T.ptr, T.i64], returns: T.i32 },
+  px_fileio_const_madv_willneed: { args: [], returns: T.i32 },
+  px_fileio_const_madv_sequential: { args: [], returns: T.i32 },
+  px_fileio_const_madv_dontneed: { args: [], returns: T.i32 },
+  px_fileio_const_fadv_sequential: { args: [], returns: T.i32 },
+});
+
+/** madvise advice values (checked against C by ffi/fileio.test.ts). */
+export const Madv = { SEQUENTIAL: 2, WILLNEED: 3, DONTNEED: 4 } as const;
+/** posix_fadvise advice values. */
+export const Fadv = { SEQUENTIAL: 2 } as const;
+/** Mapping offsets must be multiples of this. */
+export const PAGE_SIZE = 4096;
+
+/**
+ * Maps `size` bytes of `fd` from `offset` (a multiple of PAGE_SIZE) privately: readable, and
+ * writable into private copies of the pages that never reach the file. Nothing is read now.
+ * Returns the address; the caller must `munmap` it, after detaching every view over it.
+ */
+export function mmapPrivate(fd: number, size: number, offset: number): number {
+  return check(`mmap(fd=${fd}, ${size} bytes at ${offset}, MAP_PRIVATE)`, Number(raw.px_fileio_mmap_private(fd, size, offset)));
+}
+
+export function munmap(address: number, size: number): void {
+  check(`munmap(${size})`, raw.px_fileio_munmap(address as unknown as Pointer, size));
+}
+
+/** Page advice for a mapped range (Madv). Advisory: returns false when the kernel refuses. */
+export function madvise(address: number, size: number, advice: number): boolean {
+  return raw.px_fileio_madvise(address as unknown as Pointer, size, advice) === 0;
+}
+
+/** Access-pattern advice for a file range (Fadv; len 0 = to the end). Returns false on refusal. */
+export function fadvise(fd: number, offset: number, len: number, advice: number): boolean {
+  return raw.px_fileio_fadvise(fd, offset, len, advice) === 0;
+}
+
+/**
+ * Copies up to `len` bytes from `inFd` at `inOffset` to `outFd` at `outOffset` inside the kernel
+ * (copy_file_range: one copy, page cache to page cache; a reflink on filesystems that share
+ * blocks). Returns the bytes copied (0 at the source's end; fewer than asked is possible), or
+ * -errno: -EXDEV, -EINVAL, -EOPNOTSUPP, -ENOSYS mean these two files cannot be copied this way
+ * (write the bytes instead). Blocks the thread for as long as the copy takes.
+ */
+export function copyRange(inFd: number, inOffset: number, outFd: number, outOffset: number, len: number): number {
+  return Number(raw.px_fileio_copy_range(inFd, inOffset, outFd, outOffset, len));
+}
+
+/** Errnos after which copy_file_range will not work for this pair of files. */
+export const COPY_UNSUPPORTED = new Set([18 /* EXDEV */, 22 /* EINVAL */, 95 /* EOPNOTSUPP */, 38 /* ENOSYS */, 1 /* EPERM (seccomp) */]);
+
+/** Whether the PAGEMAP_SCAN ioctl works here (Linux 6.7+); else pagemap entries are read. */
+let scanWorks = true;
+/** Scratch for reading pagemap entries (64 bits each) on kernels without PAGEMAP_SCAN. */
+let entries = new Uint32Array(0);
+let entryBytes = new Uint8Array(0);
+
+/** Opens this process's /proc/self/pagemap (for `pagesWritten`); -1 when that is not possible
+ * (a sandbox without /proc, say). The caller owns the fd and closes it. */
+export function openPagemap(): number {
+  try {
+    return openSync("/proc/self/pagemap", "r");
+  } catch {
+    return -1;
+  }
+}
+
+/**
+ * Whether any page of the mapped range [address, address+size) of a private file mapping holds
+ * bytes of its own — written to (copy-on-write made it anonymous) or swapped out — rather than
+ * the file's. Pages that were only read, or never touched, count as the file's. `pagemapFd` is
+ * from `openPagemap`. Answers true when it cannot tell (no pagemap), so a caller that trusts a
+ * false answer is always safe. One system call; no allocation after the first call.
+ */
+export function pagesWritten(pagemapFd: number, address: number, size: number): boolean {
+  const fd = pagemapFd;
+  if (fd < 0) return true;
+  if (scanWorks) {
+    const r = raw.px_fileio_pages_written(fd, address as unknown as Pointer, size);
+    if (r >= 0) return r === 1;
+    scanWorks = false; // ENOTTY/EINVAL: a kernel before 6.7
+  }
+  return pagesWrittenByEntries(fd, address, size);
+}
+
+/** The same answer from the pagemap entries themselves (bit 63 present, 62 swapped, 61 file
+ * page or shared), for kernels without PAGEMAP_SCAN. */
+function pagesWrittenByEntries(fd: number, address: number, size: number): boolean {
+  const first = Math.floor(address / PAGE_SIZE);
+  const pages = Math.ceil((address + size) / PAGE_SIZE) - first;
+  if (entries.length < pages * 2) {
+    entries = new Uint32Array(pages * 2);
+    entryBytes = new Uint8Array(entries.buffer);
+  }
+  let got: number;
+  try {
+    got = readSync(fd, entryBytes, 0, pages * 8, first * 8);
+  } catch {
+    return true;
+  }
+  if (got !== pages * 8) return true;
+  for (let i = 1; i < pages * 2; i += 2) {
+    const hi = entries[i]!;
+    // present and not a file page, or swapped
+    if (((hi & 0xa0000000) >>> 0) === 0x80000000 || (hi & 0x40000000) !== 0) return true;
+  }
+  return false;
+}
+
+/** For tests: forces the pagemap-entry fallback (as on kernels before 6.7) or restores it. */
+export function usePagemapScan(on: boolean): void {
+  scanWorks = on;
+}
