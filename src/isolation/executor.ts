@@ -398,6 +398,21 @@ export class IsolatedRun {
   }
 
   /**
+   * Waits for `host`'s handshake. Null when it came; a new host when this one failed to start
+   * in the namespaces assumed at first and a probe found others that work (never for a spare
+   * or after the run finished); otherwise the start failure is thrown.
+   */
+  async #ready(host: HostProcess, g: GroupPlan, spare: HostProcess | undefined): Promise<HostProcess | null> {
+    try {
+      await host.ready;
+      return null;
+    } catch (e) {
+      if (!spare && this.#renegotiateNamespaces() && !this.#finished) return this.#spawn(g.id);
+      throw e;
+    }
+  }
+
+  /**
    * Wires and configures the host of group `g` with the link ends in `resources`: `spare` (a
    * standby host, already running), the host spawned early for it, or a new one. The
    * configure request goes out at once — the host reads it when it has booted — unless a
@@ -413,28 +428,20 @@ export class IsolatedRun {
       this.#wire(host, g);
       // A cgroup is joined between the handshake and any element code: wait for it.
       if (this.#cgroupOk) {
-        try {
-          await host.ready;
-        } catch (e) {
-          if (!spare && this.#renegotiateNamespaces() && !this.#finished) {
-            host = this.#spawn(g.id);
-            continue;
-          }
-          throw e;
+        const respawned = await this.#ready(host, g, spare);
+        if (respawned !== null) {
+          host = respawned;
+          continue;
         }
         cgroupNote = this.#joinCgroup(host);
       }
       if (this.#finished) throw this.#failure ?? new PipelineError(`${this.pipeline.name} was stopped`, this.pipeline.name);
       const configured = this.#configure(host, g, resources);
       configured.catch(() => {}); // a host that did not start is reported through `ready` below
-      try {
-        await host.ready;
-      } catch (e) {
-        if (!spare && this.#renegotiateNamespaces() && !this.#finished) {
-          host = this.#spawn(g.id);
-          continue;
-        }
-        throw e;
+      const respawned = await this.#ready(host, g, spare);
+      if (respawned !== null) {
+        host = respawned;
+        continue;
       }
       reply = await configured;
       break;
