@@ -6,7 +6,7 @@
 import { describe, expect, test } from "bun:test";
 import { launch, registry } from "../src/index.ts";
 import { Activation, PartitionStatus } from "../src/scheduling/activation.ts";
-import { DEFAULT_RT_CONFIG, periodNs, resolveScheduling, SchedulingConfigError, parseSchedulingMode } from "../src/scheduling/config.ts";
+import { DEFAULT_RT_CONFIG, parseRtFlag, periodNs, resolveScheduling, SchedulingConfigError, parseSchedulingMode } from "../src/scheduling/config.ts";
 import { Control } from "../src/scheduling/control.ts";
 import { FreewheelDriver, ManualDriver, TimerDriver, WorkerClock } from "../src/scheduling/driver.ts";
 import { planPartitions } from "../src/scheduling/partition.ts";
@@ -91,6 +91,18 @@ describe("config", () => {
     expect(() => resolveScheduling("fast" as never)).toThrow(/unknown scheduling mode "fast"/);
     expect(parseSchedulingMode("HYBRID")).toBe("hybrid");
     expect(parseSchedulingMode("rt")).toBe("realtime");
+  });
+
+  test("--rt: key=value pairs become RtConfig fields, checked by resolveScheduling", () => {
+    const rt = parseRtFlag("quantum=256, rate=44100,workers=2,capacity=512,priority=auto,driver=timer,framerate=0");
+    expect(rt).toEqual({ quantum: 256, rate: 44100, workers: 2, bridgeCapacity: 512, priority: "auto", driver: "timer", framerate: 0 });
+    expect(resolveScheduling({ mode: "hybrid", rt }).rt).toMatchObject(rt);
+    expect(parseRtFlag("priority=10").priority).toBe(10);
+    expect(() => parseRtFlag("quantm=256")).toThrow(/unknown real-time option "quantm" in --rt: use quantum/);
+    expect(() => parseRtFlag("quantum")).toThrow(/needs a value/);
+    expect(() => parseRtFlag("workers=two")).toThrow(/expected a number/);
+    expect(() => resolveScheduling({ mode: "hybrid", rt: parseRtFlag("capacity=100") })).toThrow(/power of two/);
+    expect(() => resolveScheduling({ mode: "hybrid", rt: parseRtFlag("driver=fast") })).toThrow(/rt.driver must be one of/);
   });
 });
 

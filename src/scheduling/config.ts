@@ -148,3 +148,46 @@ export function parseSchedulingMode(text: string): SchedulingMode {
   }
   return m as SchedulingMode;
 }
+
+/** The CLI's names for RtConfig fields (`--rt=quantum=256,workers=2,priority=auto`). */
+const RT_FLAG_KEYS: Record<string, keyof RtConfig> = {
+  quantum: "quantum",
+  rate: "rate",
+  framerate: "framerate",
+  workers: "workers",
+  capacity: "bridgeCapacity",
+  "bridge-capacity": "bridgeCapacity",
+  priority: "priority",
+  driver: "driver",
+};
+
+/**
+ * Parses a CLI value of real-time options, `key=value` pairs separated by commas:
+ * quantum, rate, framerate, workers, capacity (bridge entries), priority (0..99 or auto),
+ * driver. Values are checked later, with the mode, by resolveScheduling. Throws
+ * SchedulingConfigError naming the unknown key or malformed pair.
+ */
+export function parseRtFlag(text: string): Partial<RtConfig> {
+  const rt: Record<string, unknown> = {};
+  for (const raw of text.split(",")) {
+    const pair = raw.trim();
+    if (pair === "") continue;
+    const eq = pair.indexOf("=");
+    const name = eq < 0 ? pair : pair.slice(0, eq).trim().toLowerCase();
+    const key = RT_FLAG_KEYS[name];
+    if (eq < 0 || key === undefined) {
+      const known = Object.keys(RT_FLAG_KEYS).join(", ");
+      throw new SchedulingConfigError(
+        key === undefined ? `unknown real-time option "${name}" in --rt: use ${known}` : `--rt option "${name}" needs a value (${name}=…)`,
+      );
+    }
+    const value = pair.slice(eq + 1).trim();
+    if (key === "driver" || (key === "priority" && value === "auto")) rt[key] = value;
+    else {
+      const n = Number(value);
+      if (value === "" || !Number.isFinite(n)) throw new SchedulingConfigError(`--rt ${name}=${value}: expected a number`);
+      rt[key] = n;
+    }
+  }
+  return rt as Partial<RtConfig>;
+}
