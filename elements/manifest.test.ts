@@ -58,6 +58,9 @@ describe("element manifest", () => {
     expect(r.modules).not.toContain("src/index.ts");
     expect(r.modules).not.toContain("src/debug/dump.ts");
     expect(r.modules).not.toContain("src/isolation/executor.ts");
+    // Only ANY caps: the caps parser and structure code stay unloaded (src/caps/caps.ts).
+    expect(r.modules).not.toContain("src/caps/parse.ts");
+    expect(r.modules).not.toContain("src/caps/structure.ts");
   }, 20000);
 
   test("a videotestsrc launch imports the video source and the caps filter, not the other video elements", async () => {
@@ -66,6 +69,8 @@ describe("element manifest", () => {
     expect(r.code).toBe(0);
     expect(elementModules(r.modules)).toEqual(["elements/flow/capsfilter.ts", "elements/testing/fakesink.ts", "elements/video/videotestsrc.ts"]);
     expect(r.modules).not.toContain("elements/audio/audiotestsrc.ts");
+    // A caps filter loads the caps parser on demand.
+    expect(r.modules).toContain("src/caps/parse.ts");
   }, 20000);
 
   test("inspect without an argument loads and lists every element", async () => {

@@ -86,9 +86,10 @@ function compile(orderFiles: string[]): void {
     // Pre-compiled JavaScriptCore bytecode halves start-up (no parsing at launch).
     "--bytecode",
     ...(orderFiles.length > 0 ? [`--bytecode-order=${orderFiles.join(",")}`] : []),
-    // Every dynamic import() becomes a chunk of its own, read only when imported: the command
-    // imports each command's code and each element's module that way, so a launch loads only
-    // what its pipeline uses (bin/parallax.ts, elements/manifest.ts).
+    // Every dynamic import() (and every require() of an ES module) becomes a chunk of its own,
+    // read only when imported: the command imports `inspect`, each element's module and the
+    // caps parser that way, so a launch loads only what its pipeline uses (bin/parallax.ts,
+    // elements/manifest.ts, src/caps/caps.ts).
     "--splitting",
     "--format=esm",
     `--compile-jit-policy=${START_UP_JIT_POLICY}`,

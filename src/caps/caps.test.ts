@@ -18,6 +18,15 @@ describe("construction", () => {
     expect(Caps.empty().isFixed()).toBe(false);
   });
 
+  test("ANY, EMPTY and NONE give the same caps with or without the parser's fast path", () => {
+    // Exact "ANY", "EMPTY" and "" skip the parser; other spellings go through it.
+    expect(c("EMPTY")).toBe(Caps.empty());
+    expect(c(" ANY ")).toBe(Caps.any());
+    expect(c(" EMPTY")).toBe(Caps.empty());
+    expect(c("NONE")).toBe(Caps.empty());
+    expect(c("any").isAny()).toBe(false); // a media type, as in GStreamer
+  });
+
   test("Caps.of and Caps.from", () => {
     const a = Caps.of("audio/x-raw", { format: "S16LE", rate: 48000, channels: new IntRange(1, 2) });
     expect(a.toString()).toBe("audio/x-raw, format=(string)S16LE, rate=(int)48000, channels=(int)[ 1, 2 ]");

@@ -23,9 +23,24 @@
  * the calling thread and allocates only for results.
  */
 
-import { parseCaps } from "./parse.ts";
-import { Structure, mergeStructures, splitOnFirstList } from "./structure.ts";
+import type * as ParseModule from "./parse.ts";
+import type * as StructureModule from "./structure.ts";
+import type { Structure } from "./structure.ts";
 import type { Value } from "./value.ts";
+
+// The parser and the structure code (with values, fractions, fixation and formatting: most of
+// src/caps/) load on first need, synchronously: caps that are only ANY or EMPTY (pad templates
+// and a launch such as `fakesrc ! fakesink`) never need them, and loading them costs start-up
+// time (issue 7, case s0 of BENCHMARKS.md). In the compiled executable, built with
+// `--splitting`, a `require` of a module is a chunk of its own, read only when first required.
+let parseModule: typeof ParseModule | undefined;
+let structureModule: typeof StructureModule | undefined;
+function parserCode(): typeof ParseModule {
+  return (parseModule ??= require("./parse.ts") as typeof ParseModule);
+}
+function structureCode(): typeof StructureModule {
+  return (structureModule ??= require("./structure.ts") as typeof StructureModule);
+}
 
 export type IntersectMode = "first" | "zig-zag";
 
@@ -58,9 +73,13 @@ export class Caps {
    */
   static parse(text: string): Caps {
     if (typeof text !== "string") throw new TypeError(`Caps.parse expects a string, got ${typeof text}`);
+    // The exact texts of ANY and EMPTY need no parser (see parserCode()); any other text, even
+    // " ANY", goes through it.
+    if (text === "ANY") return Caps.#ANY;
+    if (text === "EMPTY" || text === "") return Caps.#EMPTY;
     const cached = parseCache.get(text);
     if (cached !== undefined) return cached;
-    const parsed = parseCaps(text);
+    const parsed = parserCode().parseCaps(text);
     const caps = parsed === "ANY" ? Caps.#ANY : parsed.length === 0 ? Caps.#EMPTY : new Caps(false, Object.freeze(parsed));
     if (parseCache.size >= PARSE_CACHE_LIMIT) parseCache.clear();
     parseCache.set(text, caps);
@@ -79,7 +98,7 @@ export class Caps {
   static from(structures: readonly Structure[]): Caps {
     if (structures.length === 0) return Caps.#EMPTY;
     for (const s of structures) {
-      if (!(s instanceof Structure)) throw new TypeError("Caps.from expects Structure objects (see Structure.of)");
+      if (!(s instanceof structureCode().Structure)) throw new TypeError("Caps.from expects Structure objects (see Structure.of)");
     }
     return new Caps(false, Object.freeze(structures.slice()));
   }
@@ -89,7 +108,7 @@ export class Caps {
    * Plain numbers are ints when Number.isInteger, else doubles.
    */
   static of(name: string, fields?: Record<string, Value>): Caps {
-    return new Caps(false, Object.freeze([Structure.of(name, fields)]));
+    return new Caps(false, Object.freeze([structureCode().Structure.of(name, fields)]));
   }
 
   isAny(): boolean {
@@ -221,7 +240,7 @@ export class Caps {
       merged = false;
       search: for (let i = 0; i < list.length; i++) {
         for (let j = i + 1; j < list.length; j++) {
-          const m = mergeStructures(list[i]!, list[j]!);
+          const m = structureCode().mergeStructures(list[i]!, list[j]!);
           if (m === null) continue;
           list[i] = m;
           list.splice(j, 1);
@@ -278,7 +297,7 @@ export class Caps {
 function structureInside(s: Structure, supers: readonly Structure[], budget: { pieces: number }): boolean {
   for (const sup of supers) if (s.isSubset(sup)) return true;
   if (supers.length < 2) return false;
-  const pieces = splitOnFirstList(s);
+  const pieces = structureCode().splitOnFirstList(s);
   if (pieces === null || budget.pieces < pieces.length) return false;
   budget.pieces -= pieces.length;
   for (const p of pieces) if (!structureInside(p, supers, budget)) return false;

@@ -169,6 +169,9 @@ export async function runLaunch(o: LaunchOptions, out: TextSink = stdout, err: T
   } finally {
     process.off("SIGINT", onSigint);
     pipeline.dispose();
+    // The run has taken or closed the warm hosts; make sure, as the command exits right after
+    // (bin/parallax.ts) rather than waiting for the event loop to empty.
+    await warm?.discardWarmHosts();
   }
 }
 

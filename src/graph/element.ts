@@ -15,7 +15,7 @@
  */
 import type { Buffer } from "../buffer.ts";
 import type { Bus, ErrorDomain } from "../bus.ts";
-import { Caps } from "../caps/index.ts";
+import { Caps } from "../caps/caps.ts";
 import type { Clock } from "../clock.ts";
 import { type Event, Events } from "../events.ts";
 import { Flow, type FlowReturn } from "../flow.ts";

@@ -7,7 +7,7 @@
  * named later in the string), and links are made. Every mistake becomes a SourceError that
  * points at the offending text with a caret and says what to do.
  */
-import { Caps } from "../caps/index.ts";
+import { Caps } from "../caps/caps.ts";
 import { parseLaunch, SourceError } from "../launch/index.ts";
 import type { ElementAst, NodeAst, Pos } from "../launch/index.ts";
 import { UnknownElementError } from "../registry.ts";

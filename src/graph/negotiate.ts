@@ -11,7 +11,7 @@
  * with the format. A failure names both pads, what each offered, what narrowed each offer, and
  * the field where the intersection became empty.
  */
-import { Caps } from "../caps/index.ts";
+import { Caps } from "../caps/caps.ts";
 import type { Element } from "./element.ts";
 import type { Pad } from "./pad.ts";
 

@@ -10,7 +10,7 @@
  * Orchestration is async (this file); data flow is synchronous inside tasks (scheduler.ts).
  */
 import { Bus, type ErrorMessage, type PipelineState } from "../bus.ts";
-import { Caps } from "../caps/index.ts";
+import { Caps } from "../caps/caps.ts";
 import { type Clock, systemClock } from "../clock.ts";
 import { Events } from "../events.ts";
 import { registry as defaultRegistry, type Registry } from "../registry.ts";
