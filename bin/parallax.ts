@@ -21,7 +21,8 @@ import { roleMain } from "../src/cli/roles.ts";
 import "../src/isolation/role.ts";
 
 const USAGE = `usage:
-  parallax launch [-v] [-q] [--dot FILE] [--json FILE] [--dry-run] [--isolate[=PATTERNS]] "<pipeline>"
+  parallax launch [-v] [-q] [--dot FILE] [--json FILE] [--dry-run] [--isolate[=PATTERNS]]
+                  [--scheduling=async|hybrid|realtime [--rt=quantum=N,workers=N,priority=N|auto,…]] "<pipeline>"
   parallax inspect [element]
   parallax --version`;
 

@@ -1,14 +1,16 @@
 /**
  * `parallax launch`: the gst-launch-1.0 equivalent.
  *
- *   parallax launch [-v] [-q] [--dot FILE] [--json FILE] [--dry-run] [--scheduling=MODE] "<pipeline>"
+ *   parallax launch [-v] [-q] [--dot FILE] [--json FILE] [--dry-run] [--scheduling=MODE [--rt=OPTS]] "<pipeline>"
  *
  * `--isolate` runs every element in its own sandboxed process; `--isolate='*dec*,filesrc*'` only
  * the elements whose factory or name matches a pattern (see src/isolation/).
  *
  * `--scheduling=async|hybrid|realtime` chooses where elements run (src/scheduling/): async
  * (default) keeps everything on the event loop; hybrid puts RT-safe elements in Worker
- * partitions; realtime requires every element to be in one.
+ * partitions; realtime requires every element to be in one. `--rt=quantum=256,workers=2,priority=auto`
+ * sets the real-time options of those modes (src/scheduling/config.ts parseRtFlag: quantum,
+ * rate, framerate, workers, capacity, priority, driver).
  *
  * Exit status: 0 at EOS; 1 when the pipeline failed while running; 2 when the description is
  * wrong (syntax, unknown element, bad property, negotiation). Ctrl-C sends EOS so sinks finish
@@ -30,7 +32,7 @@ import type { Pipeline } from "../graph/pipeline.ts";
 import { parseLaunch } from "../launch/index.ts";
 import { registry } from "../registry.ts";
 import { stderr, stdout, type TextSink } from "./output.ts";
-import { parseSchedulingMode, SchedulingConfigError, type SchedulingMode } from "../scheduling/config.ts";
+import { parseRtFlag, parseSchedulingMode, resolveScheduling, type RtConfig, SchedulingConfigError, type SchedulingMode } from "../scheduling/config.ts";
 import { parseIsolateFlag, IsolationOptionsError, type IsolationOption } from "../isolation/options.ts";
 
 /** What `parallax launch` runs when given no pipeline: a short, self-checking demo. */
@@ -46,6 +48,8 @@ export type LaunchOptions = {
   dryRun: boolean;
   /** Where elements run (default async). */
   scheduling?: SchedulingMode;
+  /** Real-time options of the hybrid and realtime modes (`--rt=quantum=256,…`). */
+  rt?: Partial<RtConfig>;
   /** Run isolated elements in sandboxed processes (`--isolate`, `--isolate=PATTERNS`). */
   isolation?: IsolationOption;
   description: string;
@@ -71,6 +75,13 @@ export function parseLaunchArgs(args: string[]): LaunchOptions {
         throw new UsageError(e instanceof SchedulingConfigError ? e.message : String(e));
       }
     }
+    else if (a === "--rt" || a.startsWith("--rt=")) {
+      try {
+        o.rt = { ...o.rt, ...parseRtFlag((a === "--rt" ? args[++i] : a.slice("--rt=".length)) ?? "") };
+      } catch (e) {
+        throw new UsageError(e instanceof SchedulingConfigError ? e.message : String(e));
+      }
+    }
     else if (a === "--isolate" || a.startsWith("--isolate=")) {
       try {
         o.isolation = parseIsolateFlag(a === "--isolate" ? true : a.slice("--isolate=".length));
@@ -81,6 +92,16 @@ export function parseLaunchArgs(args: string[]): LaunchOptions {
     else if (a === "--") rest.push(...args.slice(i + 1)), (i = args.length);
     else if (a.startsWith("-") && a.length > 1 && rest.length === 0) throw new UsageError(`unknown option ${a}`);
     else rest.push(a);
+  }
+  if (o.rt !== undefined) {
+    if (o.scheduling === undefined || o.scheduling === "async") {
+      throw new UsageError("--rt sets the real-time options of --scheduling=hybrid or --scheduling=realtime: add one of them");
+    }
+    try {
+      resolveScheduling({ mode: o.scheduling, rt: o.rt });
+    } catch (e) {
+      throw new UsageError(`--rt: ${e instanceof Error ? e.message : String(e)}`);
+    }
   }
   // Like gst-launch, the pipeline may be given as one string or as several words.
   o.description = rest.join(" ").trim();
@@ -104,7 +125,7 @@ export async function runLaunch(o: LaunchOptions, out: TextSink = stdout, err: T
   let pipeline: Pipeline;
   try {
     await registry.load(launchFactories(description));
-    pipeline = fromLaunch(description, o.scheduling ? { scheduling: o.scheduling } : {});
+    pipeline = fromLaunch(description, o.scheduling ? { scheduling: o.rt ? { mode: o.scheduling, rt: o.rt } : o.scheduling } : {});
   } catch (e) {
     await warm?.discardWarmHosts();
     err.write(`ERROR: pipeline could not be constructed: ${(e as Error).message}\n`);
