@@ -10,9 +10,14 @@
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
+#include <linux/futex.h>
+#include <pthread.h>
+#include <stdatomic.h>
 #include <stdint.h>
+#include <stdlib.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 /* PAGEMAP_SCAN (Linux 6.7, <linux/fs.h>), spelled out here because Debian 12's headers predate
@@ -107,8 +112,127 @@ int px_fileio_pages_written(int pagemap_fd, void *addr, int64_t size) {
   return n < 0 ? -errno : n > 0;
 }
 
+/*
+ * The copier: one helper thread that runs copy_file_range jobs in order, so the thread that
+ * submits them (filesink's, in JS) goes on preparing the next run while the kernel copies this
+ * one — as the kernel's own workers do for io_uring writes; io_uring has no copy_file_range.
+ * Jobs sit in a ring of PX_COPIER_SLOTS; sequence numbers count up from 0. The submitter reads
+ * `completed` without a system call and blocks on it (futex) only when it must wait.
+ */
+#define PX_COPIER_SLOTS 8
+
+struct px_copy_job {
+  int32_t in_fd, out_fd;
+  int64_t in_off, out_off, len;
+  int64_t result; /* bytes copied (fewer than len: the source ended, or an error after some), or -errno */
+};
+
+struct px_copier {
+  pthread_t thread;
+  _Atomic uint32_t submitted; /* jobs handed over */
+  _Atomic uint32_t bell;      /* bumped at each submit and at stop: the helper sleeps on it */
+  _Atomic uint32_t completed; /* jobs finished (futex word the submitter sleeps on) */
+  _Atomic uint32_t stop;
+  struct px_copy_job jobs[PX_COPIER_SLOTS];
+};
+
+static void px_futex_wait(_Atomic uint32_t *w, uint32_t seen) {
+  syscall(SYS_futex, (uint32_t *)w, FUTEX_WAIT_PRIVATE, seen, NULL, NULL, 0);
+}
+
+static void px_futex_wake(_Atomic uint32_t *w) {
+  syscall(SYS_futex, (uint32_t *)w, FUTEX_WAKE_PRIVATE, 1, NULL, NULL, 0);
+}
+
+static void *px_copier_main(void *arg) {
+  struct px_copier *c = arg;
+  for (;;) {
+    /* Read the bell first: a submit or stop after this makes the futex wait return at once. */
+    uint32_t bell = atomic_load(&c->bell);
+    uint32_t done = atomic_load(&c->completed);
+    uint32_t sub = atomic_load(&c->submitted);
+    if (sub == done) {
+      if (atomic_load(&c->stop)) return NULL;
+      px_futex_wait(&c->bell, bell);
+      continue;
+    }
+    struct px_copy_job *j = &c->jobs[done % PX_COPIER_SLOTS];
+    off_t i = (off_t)j->in_off, o = (off_t)j->out_off;
+    int64_t copied = 0, res = 0;
+    while (copied < j->len) {
+      ssize_t r = copy_file_range(j->in_fd, &i, j->out_fd, &o, (size_t)(j->len - copied), 0);
+      if (r < 0 && errno == EINTR) continue;
+      if (r <= 0) {
+        res = r < 0 ? -(int64_t)errno : 0;
+        break;
+      }
+      copied += r;
+    }
+    j->result = copied > 0 ? copied : res;
+    atomic_store(&c->completed, done + 1);
+    px_futex_wake(&c->completed);
+  }
+}
+
+/* Starts a copier (its thread). Returns the handle or -errno. */
+int64_t px_fileio_copier_new(void) {
+  struct px_copier *c = calloc(1, sizeof(*c));
+  if (c == NULL) return -ENOMEM;
+  int e = pthread_create(&c->thread, NULL, px_copier_main, c);
+  if (e != 0) {
+    free(c);
+    return -(int64_t)e;
+  }
+  pthread_setname_np(c->thread, "px-copier"); /* shows in /proc/<pid>/task/<tid>/comm */
+  return (int64_t)(intptr_t)c;
+}
+
+/* Queues a copy of `len` bytes; returns its sequence number, or -EBUSY when PX_COPIER_SLOTS
+ * jobs are unfinished (wait for the oldest first). */
+int64_t px_fileio_copier_submit(struct px_copier *c, int in_fd, int64_t in_off, int out_fd, int64_t out_off, int64_t len) {
+  uint32_t sub = atomic_load(&c->submitted);
+  if (sub - atomic_load(&c->completed) >= PX_COPIER_SLOTS) return -EBUSY;
+  struct px_copy_job *j = &c->jobs[sub % PX_COPIER_SLOTS];
+  j->in_fd = in_fd;
+  j->out_fd = out_fd;
+  j->in_off = in_off;
+  j->out_off = out_off;
+  j->len = len;
+  j->result = 0;
+  atomic_store(&c->submitted, sub + 1);
+  atomic_fetch_add(&c->bell, 1);
+  px_futex_wake(&c->bell);
+  return sub;
+}
+
+/* Jobs finished so far (no system call). */
+uint32_t px_fileio_copier_completed(struct px_copier *c) {
+  return atomic_load(&c->completed);
+}
+
+/* Blocks until job `seq` has finished; returns its result (bytes copied or -errno). The result
+ * stays readable until PX_COPIER_SLOTS later jobs are submitted. */
+int64_t px_fileio_copier_wait(struct px_copier *c, uint32_t seq) {
+  for (;;) {
+    uint32_t done = atomic_load(&c->completed);
+    if ((int32_t)(done - seq) > 0) break;
+    px_futex_wait(&c->completed, done);
+  }
+  return c->jobs[seq % PX_COPIER_SLOTS].result;
+}
+
+/* Finishes the jobs still queued, stops the thread and frees the copier. */
+void px_fileio_copier_free(struct px_copier *c) {
+  atomic_store(&c->stop, 1);
+  atomic_fetch_add(&c->bell, 1);
+  px_futex_wake(&c->bell);
+  pthread_join(c->thread, NULL);
+  free(c);
+}
+
 /* Constants that ffi/fileio.ts mirrors; checked by its test. */
 int px_fileio_const_madv_willneed(void) { return MADV_WILLNEED; }
 int px_fileio_const_madv_sequential(void) { return MADV_SEQUENTIAL; }
 int px_fileio_const_madv_dontneed(void) { return MADV_DONTNEED; }
 int px_fileio_const_fadv_sequential(void) { return POSIX_FADV_SEQUENTIAL; }
+int px_fileio_const_copier_slots(void) { return PX_COPIER_SLOTS; }

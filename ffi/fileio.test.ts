@@ -4,7 +4,7 @@
  * and with the pagemap-entry fallback), and `copyRange` copies in the kernel or says why not.
  */
 import { afterAll, describe, expect, test } from "bun:test";
-import { closeSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { closeSync, mkdtempSync, openSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { toArrayBuffer } from "bun:ffi";
@@ -20,13 +20,14 @@ const path = join(dir, "in.bin");
 writeFileSync(path, content);
 
 test("constants match the C headers", () => {
-  const r = fileio.raw;
+  const r = fileio.consts;
   expect({ ...fileio.Madv } as Record<string, number>).toEqual({
     SEQUENTIAL: r.px_fileio_const_madv_sequential(),
     WILLNEED: r.px_fileio_const_madv_willneed(),
     DONTNEED: r.px_fileio_const_madv_dontneed(),
   });
   expect({ ...fileio.Fadv } as Record<string, number>).toEqual({ SEQUENTIAL: r.px_fileio_const_fadv_sequential() });
+  expect(fileio.COPIER_SLOTS).toBe(r.px_fileio_const_copier_slots());
 });
 
 describe("private mappings and written pages", () => {
@@ -113,5 +114,72 @@ describe("copyRange", () => {
       closeSync(a);
       closeSync(b);
     }
+  });
+});
+
+describe("Copier (copy_file_range on a helper thread)", () => {
+  test("jobs run in order and copy every byte; results say how many, or why none", () => {
+    const out = join(dir, "copier.bin");
+    const i = openSync(path, "r");
+    const o = openSync(out, "w");
+    const [a, b] = fdpass.socketpair();
+    const c = new fileio.Copier();
+    try {
+      // More jobs than the ring holds: wait for the oldest before each submit past it.
+      const half = Math.floor(SIZE / 2);
+      const jobs: [number, number, number][] = [];
+      for (let k = 0; k < 2 * fileio.COPIER_SLOTS; k++) {
+        const [src, n] = k % 2 === 0 ? [0, half] : [half, SIZE - half];
+        if (k >= fileio.COPIER_SLOTS) expect(c.wait(k - fileio.COPIER_SLOTS)).toBe(jobs[k - fileio.COPIER_SLOTS]![2]);
+        expect(c.submit(i, src, o, Math.floor(k / 2) * SIZE + src, n)).toBe(k);
+        jobs.push([src, Math.floor(k / 2) * SIZE + src, n]);
+      }
+      for (let k = fileio.COPIER_SLOTS; k < jobs.length; k++) expect(c.wait(k)).toBe(jobs[k]![2]);
+      expect(c.done(jobs.length - 1)).toBe(true);
+      expect(c.done(jobs.length)).toBe(false);
+      // Past the source's end: the bytes there were; a socket output: refused, nothing copied.
+      const tail = c.submit(i, SIZE - 10, o, fileio.COPIER_SLOTS * SIZE, 100);
+      const refused = c.submit(i, 0, a, 0, 100);
+      expect(c.wait(tail)).toBe(10);
+      const r = c.wait(refused);
+      expect(r).toBeLessThan(0);
+      expect(fileio.COPY_UNSUPPORTED.has(-r)).toBe(true);
+    } finally {
+      c.close();
+      c.close();
+      closeSync(i);
+      closeSync(o);
+      closeSync(a);
+      closeSync(b);
+    }
+    expect(c.closed).toBe(true);
+    expect(() => c.submit(0, 0, 1, 0, 1)).toThrow(/closed/);
+    const got = new Uint8Array(readFileSync(out));
+    expect(got.length).toBe(fileio.COPIER_SLOTS * SIZE + 10);
+    for (let k = 0; k < fileio.COPIER_SLOTS; k++) expect(got.subarray(k * SIZE, (k + 1) * SIZE)).toEqual(content);
+    expect(got.subarray(fileio.COPIER_SLOTS * SIZE)).toEqual(content.subarray(SIZE - 10));
+  });
+
+  test("closing finishes the jobs still queued, and leaves no thread behind", () => {
+    // Counted by name: the runtime may start or end threads of its own meanwhile.
+    const threads = () => readdirSync("/proc/self/task").filter((t) => {
+        try {
+          return readFileSync(`/proc/self/task/${t}/comm`, "utf8").trim() === "px-copier";
+        } catch {
+          return false; // a thread that ended while we looked
+        }
+      }).length;
+    const before = threads();
+    const out = join(dir, "copier2.bin");
+    const i = openSync(path, "r");
+    const o = openSync(out, "w");
+    const c = new fileio.Copier();
+    expect(threads()).toBe(before + 1);
+    for (let k = 0; k < 4; k++) c.submit(i, 0, o, k * SIZE, SIZE);
+    c.close();
+    closeSync(i);
+    closeSync(o);
+    expect(threads()).toBe(before);
+    expect(readFileSync(out).length).toBe(4 * SIZE);
   });
 });

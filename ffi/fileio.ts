@@ -21,10 +21,22 @@ export const raw = lazyShim("fileio", {
   px_fileio_copy_range: { args: [T.i32, T.i64, T.i32, T.i64, T.i64], returns: T.i64_fast },
   px_fileio_fadvise: { args: [T.i32, T.i64, T.i64, T.i32], returns: T.i32 },
   px_fileio_pages_written: { args: [T.i32, T.ptr, T.i64], returns: T.i32 },
+  px_fileio_copier_new: { args: [], returns: T.i64_fast },
+  px_fileio_copier_submit: { args: [T.ptr, T.i32, T.i64, T.i32, T.i64, T.i64], returns: T.i64_fast },
+  px_fileio_copier_completed: { args: [T.ptr], returns: T.u32 },
+  px_fileio_copier_wait: { args: [T.ptr, T.u32], returns: T.i64_fast },
+  px_fileio_copier_free: { args: [T.ptr], returns: T.void },
+});
+
+/** The C constants the values below mirror, for the test that checks them. A table of its own:
+ * bun:ffi pays for every symbol of a table when it opens it (tens of µs each), and the data path
+ * never needs these. */
+export const consts = lazyShim("fileio", {
   px_fileio_const_madv_willneed: { args: [], returns: T.i32 },
   px_fileio_const_madv_sequential: { args: [], returns: T.i32 },
   px_fileio_const_madv_dontneed: { args: [], returns: T.i32 },
   px_fileio_const_fadv_sequential: { args: [], returns: T.i32 },
+  px_fileio_const_copier_slots: { args: [], returns: T.i32 },
 });
 
 /** madvise advice values (checked against C by ffi/fileio.test.ts). */
@@ -66,6 +78,61 @@ export function fadvise(fd: number, offset: number, len: number, advice: number)
  */
 export function copyRange(inFd: number, inOffset: number, outFd: number, outOffset: number, len: number): number {
   return Number(raw.px_fileio_copy_range(inFd, inOffset, outFd, outOffset, len));
+}
+
+/** Jobs a Copier holds unfinished at most (PX_COPIER_SLOTS in csrc/fileio.c; checked by the test). */
+export const COPIER_SLOTS = 8;
+const EBUSY = 16;
+
+/**
+ * A helper thread (in the shim) that runs copy_file_range jobs in order, so the submitting
+ * thread goes on with its work while the kernel copies (io_uring has no copy_file_range). A job
+ * copies all of its bytes unless the source ends or the kernel refuses: its result is the bytes
+ * copied, or -errno when none were. Owned by one thread; `close()` when done (it finishes the
+ * jobs still queued first).
+ */
+export class Copier {
+  #handle: Pointer | null;
+
+  /** Starts the thread. Throws ErrnoError when it cannot be made (a thread limit, a sandbox). */
+  constructor() {
+    this.#handle = check("copier thread (pthread_create)", Number(raw.px_fileio_copier_new())) as unknown as Pointer;
+  }
+
+  get closed(): boolean {
+    return this.#handle === null;
+  }
+
+  /** Queues a copy; returns its sequence number (0, 1, 2, …). At most COPIER_SLOTS jobs may be
+   * unfinished: wait for the oldest before submitting more (else this throws). */
+  submit(inFd: number, inOffset: number, outFd: number, outOffset: number, len: number): number {
+    const r = Number(raw.px_fileio_copier_submit(this.#open(), inFd, inOffset, outFd, outOffset, len));
+    if (r === -EBUSY) throw new Error(`Copier: ${COPIER_SLOTS} copies unfinished; wait for one before submitting more`);
+    return r;
+  }
+
+  /** Whether job `seq` has finished (no system call). */
+  done(seq: number): boolean {
+    return ((raw.px_fileio_copier_completed(this.#open()) - seq) | 0) > 0;
+  }
+
+  /** Blocks until job `seq` has finished; returns its result (bytes copied, or -errno). Valid
+   * until COPIER_SLOTS later jobs were submitted. */
+  wait(seq: number): number {
+    return Number(raw.px_fileio_copier_wait(this.#open(), seq));
+  }
+
+  /** Finishes the queued jobs and stops the thread. Idempotent. */
+  close(): void {
+    if (this.#handle === null) return;
+    raw.px_fileio_copier_free(this.#handle);
+    this.#handle = null;
+  }
+
+  #open(): Pointer {
+    if (this.#handle === null) throw new Error("Copier: closed");
+    return this.#handle;
+  }
 }
 
 /** Errnos after which copy_file_range will not work for this pair of files. */

@@ -16,10 +16,12 @@
  */
 import { FFIType as T, type Pointer } from "bun:ffi";
 import { check, Errno, ErrnoError } from "./errno.ts";
-import { openShim } from "./lib.ts";
+import { lazyShim } from "./lib.ts";
 
-/** The uring shim's symbol table: unchecked native calls (-errno results). */
-export const raw = openShim("uring", {
+/** The uring shim's symbol table: unchecked native calls (-errno results). Opened at the first
+ * call (ffi/lib.ts lazyShim): importing this module, as filesrc and filesink do, loads nothing —
+ * a copy that never leaves copy_file_range never opens the shim. */
+export const raw = lazyShim("uring", {
   px_uring_available: { args: [], returns: T.i32 },
   px_uring_new: { args: [T.u32, T.u32], returns: T.i64_fast },
   px_uring_free: { args: [T.ptr], returns: T.void },

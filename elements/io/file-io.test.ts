@@ -6,7 +6,7 @@
  * consumer (readers, in-place writers, tee, appsink, ipcsink) sees the right bytes.
  */
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { closeSync, copyFileSync, mkdtempSync, openSync, readFileSync, rmSync, statSync, truncateSync, writeFileSync } from "node:fs";
+import { closeSync, copyFileSync, mkdtempSync, openSync, readdirSync, readFileSync, readlinkSync, rmSync, statSync, truncateSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createHash, randomBytes } from "node:crypto";
@@ -178,7 +178,20 @@ describe("mapped files (use-mmap, the default for regular files)", () => {
       const p = launch(`filesrc name=src location=${big} blocksize=${bs} ! filesink name=sink location=${out}`);
       p.prepare();
       expect((p.getElement("src") as FileSrc).ioEngine).toBe("mmap");
+      // Every buffer goes through copy_file_range: the sink never sets up an io_uring.
+      const rings = () =>
+        readdirSync("/proc/self/fd").filter((fd) => {
+          try {
+            return readlinkSync(`/proc/self/fd/${fd}`) === "anon_inode:[io_uring]";
+          } catch {
+            return false; // closed while we looked
+          }
+        }).length;
+      const rings0 = rings();
+      let ringsAtEos = -1;
+      p.bus.on("eos", () => (ringsAtEos = rings()));
       await p.run();
+      expect(ringsAtEos).toBe(rings0);
       expect((p.getElement("sink") as FileSink).kernelCopiedBytes).toBe(BIG_SIZE);
       expect(sha(out)).toBe(bigHash);
       expect(await eventually(() => openFds() <= fds0)).toBe(true);

@@ -14,11 +14,17 @@
  * completed and the file has been closed (with `fsync=true`, synced first). Without io_uring
  * (or for pipes and devices) writes are synchronous pwrite/write calls.
  *
+ * The ring is set up at the first write from memory, not at prepare: a copy whose buffers all
+ * go through copy_file_range (below) never sets one up, nor probes for io_uring (each costs
+ * system calls and a shim load on a path where `cp` pays none). With `io-mode=io-uring` the
+ * engine is checked at prepare, so a missing io_uring still fails there.
+ *
  * Copies in the kernel. A buffer that is an untouched view of a mapped file (filesrc's default for
  * regular files: src/memory/file-memory.ts) is not written from memory: the kernel copies that
- * file range into this file (copy_file_range), synchronously, as `cp` does — one copy instead of
+ * file range into this file (copy_file_range), as `cp` does — one copy instead of
  * two, and the bytes never enter this process. Consecutive such buffers are copied together,
- * up to 16 MiB at a time (see range-copy.ts). "Untouched" is checked in the page tables: a
+ * up to 16 MiB at a time, on a helper thread so that the next run is collected meanwhile (see
+ * range-copy.ts). "Untouched" is checked in the page tables: a
  * buffer a transform wrote into, or one that is not a view of its mapping any more, is written
  * from its bytes like any other. When the two files cannot be copied between (another kind of
  * output, a sandbox that forbids the call) the sink says so once at debug level and writes
@@ -94,9 +100,14 @@ export class FileSink extends Sink<P> {
     refused: (why) => this.ctx?.bus.post({ type: "info", source: this.name, message: `copy_file_range refused (${why}): writing buffers from memory instead` }),
   });
 
-  /** "io-uring" or "sync" while the file is open. */
+  /** The engine for writes from memory, decided at the first such write (or at prepare with
+   * io-mode=io-uring); null until then. */
+  #engine: "io-uring" | "sync" | null = null;
+
+  /** "io-uring" or "sync" while the file is open: the engine writes from memory use (asking
+   * decides it, if no write has yet; the ring itself is still set up at the first write). */
   get ioEngine(): "io-uring" | "sync" | null {
-    return this.#fd < 0 ? null : this.#io !== null ? "io-uring" : "sync";
+    return this.#fd < 0 ? null : this.#chooseEngine();
   }
 
   /** Bytes the kernel copied file to file (copy_file_range) instead of writing them. */
@@ -115,26 +126,51 @@ export class FileSink extends Sink<P> {
       throw new PropertyError(this.name, "location", `${this.name}: no file to write`, "set location=PATH");
     }
     this.#open(!p.append);
+    this.#engine = null;
+    if (p.ioMode !== "io-uring") return;
+    // Asked for explicitly: fail now if it cannot be had.
     try {
-      const engine = chooseEngine(p.ioMode as IoMode, this.#fd, this.ctx?.bus, this.name);
-      if (engine === "io-uring") {
-        // One entry more than the queue depth: render() submits before it waits.
-        const cap = p.queueDepth + 1;
-        this.#bufs = new Array(cap).fill(null);
-        this.#offs = new Float64Array(cap);
-        this.#done = new Int32Array(cap);
-        this.#free = new Int32Array(cap);
-        for (let i = 0; i < cap; i++) this.#free[i] = cap - 1 - i;
-        this.#top = cap;
-        this.#io = new UringIo(cap);
-        // Writes to one file only contend for its lock when several workers run them: one
-        // worker writes while this thread reads (refused on kernels before 5.15: harmless).
-        this.#io.ring.setMaxWorkers(1, 0);
-      }
+      this.#chooseEngine();
+      this.#startRing();
     } catch (err) {
       this.unprepare();
       throw err;
     }
+  }
+
+  /** Decides the engine for writes from memory once per prepare (see the header). */
+  #chooseEngine(): "io-uring" | "sync" {
+    return (this.#engine ??= chooseEngine(this.props.ioMode as IoMode, this.#fd, this.ctx?.bus, this.name));
+  }
+
+  /** The ring for writes from memory, set up on first use; null when writing synchronously. */
+  #startRing(): UringIo | null {
+    if (this.#io !== null) return this.#io;
+    if (this.#chooseEngine() !== "io-uring") return null;
+    // One entry more than the queue depth: render() submits before it waits.
+    const cap = this.props.queueDepth + 1;
+    let io: UringIo;
+    try {
+      io = new UringIo(cap);
+    } catch (err) {
+      // The probe passed but this ring was refused (a limit on locked memory, a sandbox
+      // applied since): write synchronously rather than fail the stream, unless asked for.
+      if (this.props.ioMode === "io-uring") throw err;
+      this.#engine = "sync";
+      this.ctx?.bus.post({ type: "info", source: this.name, message: `io_uring ring refused (${(err as Error).message}): writing with pwrite instead` });
+      return null;
+    }
+    this.#bufs = new Array(cap).fill(null);
+    this.#offs = new Float64Array(cap);
+    this.#done = new Int32Array(cap);
+    this.#free = new Int32Array(cap);
+    for (let i = 0; i < cap; i++) this.#free[i] = cap - 1 - i;
+    this.#top = cap;
+    // Writes to one file only contend for its lock when several workers run them: one
+    // worker writes while this thread reads (refused on kernels before 5.15: harmless).
+    io.ring.setMaxWorkers(1, 0);
+    this.#io = io;
+    return io;
   }
 
   #open(truncate: boolean): void {
@@ -164,7 +200,7 @@ export class FileSink extends Sink<P> {
     const at = this.#position;
     this.#position += n;
     if (this.#copyRanges && this.#ranges.accepts(buf)) return this.#ranges.add(this.#fd, buf, at);
-    if (this.#ranges.pending > 0) {
+    if (this.#ranges.busy) {
       const flow = this.#ranges.flush(this.#fd);
       if (flow !== Flow.OK) return flow;
     }
@@ -173,9 +209,9 @@ export class FileSink extends Sink<P> {
 
   /** Writes `buf`'s bytes at file offset `at` (or, for pipes and devices, next). */
   #write(buf: Buffer, at: number): FlowReturn {
-    const io = this.#io;
+    const io = this.#io ?? (this.#engine === "sync" ? null : this.#startRingOrFail());
     const n = buf.data.byteLength;
-    if (io === null) return this.#writeSync(buf.data, at);
+    if (io === null) return this.#failed ? Flow.ERROR : this.#writeSync(buf.data, at);
     // Keep our own reference until the kernel is done with the bytes; the base releases `buf`.
     const mine = buf.clone();
     const i = this.#free[--this.#top]!;
@@ -192,6 +228,18 @@ export class FileSink extends Sink<P> {
     // slot): reap them from the event loop if no further buffer comes to do it.
     if (this.inFlight > 0) this.#arm(io);
     return this.#failed ? Flow.ERROR : Flow.OK;
+  }
+
+  /** #startRing for the data path: a failure to set up the ring fails the stream (io-mode=io-uring
+   * only; auto falls back inside #startRing). */
+  #startRingOrFail(): UringIo | null {
+    try {
+      return this.#startRing();
+    } catch (err) {
+      this.#failed = true;
+      this.error("resource", `could not write "${this.props.location}": ${(err as Error).message}`);
+      return null;
+    }
   }
 
   #writeSync(d: Uint8Array, at: number): FlowReturn {
@@ -262,7 +310,7 @@ export class FileSink extends Sink<P> {
 
   override event(pad: Pad, ev: Event): boolean {
     // Buffers collected for a kernel copy go out before EOS (the copy may fall back to writes).
-    if (ev.type === "eos" && this.#ranges.pending > 0 && this.#fd >= 0 && this.#ranges.flush(this.#fd) !== Flow.OK) return true;
+    if (ev.type === "eos" && this.#ranges.busy && this.#fd >= 0 && this.#ranges.flush(this.#fd) !== Flow.OK) return true;
     if (ev.type === "eos" && this.#io !== null && this.inFlight > 0) {
       // EOS goes on once the file holds every byte (handleEvent then closes it).
       this.#eos = { pad, ev };
@@ -318,7 +366,7 @@ export class FileSink extends Sink<P> {
 
   override unprepare(): void {
     const io = this.#io;
-    this.#ranges.drop();
+    this.#ranges.close();
     this.#drainAll();
     for (let i = 0; i < this.#bufs.length; i++) {
       const b = this.#bufs[i];
@@ -329,6 +377,9 @@ export class FileSink extends Sink<P> {
     }
     io?.close();
     this.#io = null;
+    this.#bufs = [];
+    this.#top = 0;
+    this.#engine = null;
     this.#close();
   }
 }

@@ -4,14 +4,14 @@
  * offsets starts a new run; an output the kernel cannot copy into gets the bytes written.
  */
 import { afterAll, expect, test } from "bun:test";
-import { closeSync, mkdtempSync, openSync, readFileSync, readSync, rmSync, writeFileSync, writeSync } from "node:fs";
+import { closeSync, mkdtempSync, openSync, readdirSync, readFileSync, readSync, rmSync, writeFileSync, writeSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Buffer } from "../../src/buffer.ts";
 import { Flow, type FlowReturn } from "../../src/flow.ts";
 import { MappedFile } from "../../src/memory/file-memory.ts";
 import * as fdpass from "../../ffi/fdpass.ts";
-import { RangeCopy, RUN_BYTES } from "./range-copy.ts";
+import { FIRST_RUN_BYTES, RangeCopy, RUN_BYTES } from "./range-copy.ts";
 
 const dir = mkdtempSync(join(tmpdir(), "px-rangecopy-"));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -75,7 +75,50 @@ test("a whole file of untouched buffers goes out in one copy per run; written bu
   const runs = Math.ceil(SIZE / RUN_BYTES);
   expect(rc.copyCalls).toBeLessThan(runs + RUN_BYTES / bs + 2);
   expect(rc.copyCalls).toBeGreaterThanOrEqual(runs);
+  // Full runs went to the helper thread (the one with the written buffer did not).
+  expect(rc.asyncRuns).toBeGreaterThanOrEqual(runs - 1);
   expect(log.failed).toEqual([]);
+  rc.close();
+});
+
+test("runs start small and double; close() waits for runs being copied, then stops the helper thread", () => {
+  const copiers = () =>
+    readdirSync("/proc/self/task").filter((t) => {
+      try {
+        return readFileSync(`/proc/self/task/${t}/comm`, "utf8").trim() === "px-copier";
+      } catch {
+        return false; // a thread that ended while we looked
+      }
+    }).length;
+  const before = copiers();
+  const out = join(dir, "out-close.bin");
+  const ofd = openSync(out, "w");
+  const { t, log } = target(ofd);
+  const rc = new RangeCopy(t);
+  const f = new MappedFile(openSync(input, "r"));
+  const size = f.size();
+  const bs = 1 << 20;
+  const sizes: number[] = [];
+  let last = 0;
+  for (let o = 0; o < 2 * RUN_BYTES; o += bs) {
+    const b = f.slice(o, bs, size);
+    expect(rc.add(ofd, b, o)).toBe(Flow.OK);
+    b.release();
+    if (rc.pending === 0) {
+      sizes.push(o + bs - last);
+      last = o + bs;
+    }
+  }
+  expect(sizes.slice(0, 5)).toEqual([FIRST_RUN_BYTES, 2 * FIRST_RUN_BYTES, 4 * FIRST_RUN_BYTES, 8 * FIRST_RUN_BYTES, RUN_BYTES]);
+  expect(rc.asyncRuns).toBe(sizes.length);
+  expect(copiers()).toBe(before + 1);
+  rc.close();
+  expect(copiers()).toBe(before);
+  // Every run handed over was copied; nothing was written from memory.
+  expect(new Uint8Array(readFileSync(out))).toEqual(content.subarray(0, last));
+  expect(log.writes).toEqual([]);
+  f.close();
+  closeSync(ofd);
 });
 
 test("a gap in the source or the output ends a run; buffers of other memory are not accepted", () => {

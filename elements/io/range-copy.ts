@@ -11,6 +11,15 @@
  * to the sink's ordinary write, at their own offsets. The sink flushes the run before anything
  * else it writes, at EOS and when stopping.
  *
+ * Overlap. A full run is copied on a helper thread (ffi/fileio.ts Copier), not on the sink's:
+ * while the kernel copies it, the pipeline cuts, pushes and collects the next run, so the
+ * per-buffer work costs no wall time beyond the copy (`cp` has none to hide). At most
+ * RUNS_IN_FLIGHT runs are out at once; a further one waits for the oldest. A run's buffers are
+ * held until its copy has finished (they keep the source file open), and what the helper could
+ * not copy is finished on the sink's thread as before (the rest copied, or, when the kernel
+ * refuses these files, the buffers written). `flush` returns only once every run is done.
+ * Without the helper thread (it could not be started) runs are copied synchronously.
+ *
  * Thread: the sink's (the event loop of its process).
  */
 import type { Buffer } from "../../src/buffer.ts";
@@ -21,7 +30,24 @@ import * as fileio from "../../ffi/fileio.ts";
 
 /** Bytes of consecutive buffers copied in one call (and held until then). */
 export const RUN_BYTES = 16 * 1024 * 1024;
+/** The first run's size: runs then double up to RUN_BYTES, so the kernel starts copying with
+ * the first buffer instead of waiting for a full run to be cut and pushed. */
+export const FIRST_RUN_BYTES = RUN_BYTES / 16;
+/** Runs being copied on the helper thread at once (see the header). */
+export const RUNS_IN_FLIGHT = 2;
 const EINTR = 4;
+
+/** A run handed to the helper thread: its buffers are held until the copy has finished. */
+interface Run {
+  seq: number;
+  held: Buffer[];
+  window: FileWindow;
+  inFd: number;
+  outFd: number;
+  src: number;
+  dst: number;
+  n: number;
+}
 
 /** What RangeCopy needs from its sink. */
 export interface RangeCopyTarget {
@@ -40,7 +66,16 @@ export class RangeCopy {
   copyCalls = 0;
   /** False once copy_file_range was refused for this output: then everything is written. */
   enabled = true;
+  /** Runs that were copied on the helper thread. */
+  asyncRuns = 0;
   #held: Buffer[] = [];
+  /** Runs on the helper thread, oldest first. */
+  #inFlight: Run[] = [];
+  #copier: fileio.Copier | null = null;
+  /** The helper thread could not be started: copy synchronously. */
+  #noCopier = false;
+  /** Size at which the run being collected goes to the helper (FIRST_RUN_BYTES, doubling). */
+  #runLimit = FIRST_RUN_BYTES;
   #window: FileWindow | null = null;
   #srcStart = 0;
   #srcEnd = 0;
@@ -51,6 +86,11 @@ export class RangeCopy {
   /** Bytes held for the next flush. */
   get pending(): number {
     return this.#srcEnd - this.#srcStart;
+  }
+
+  /** Whether anything is held or being copied (flush before EOS). */
+  get busy(): boolean {
+    return this.#held.length > 0 || this.#inFlight.length > 0;
   }
 
   /**
@@ -64,8 +104,9 @@ export class RangeCopy {
 
   /**
    * Adds an accepted buffer that goes to output offset `at` (taking a reference; the caller
-   * keeps its own). Flushes first when it does not continue the run, and after it when the run
-   * is full. Returns the flow.
+   * keeps its own). Flushes first when it does not continue the run; hands the run to the helper
+   * thread once it is full (FIRST_RUN_BYTES for the first, doubling up to RUN_BYTES). Returns the
+   * flow (a failure of an earlier run may show here).
    */
   add(outFd: number, buf: Buffer, at: number): FlowReturn {
     const w = (buf.memory as FileChunk).window;
@@ -80,11 +121,121 @@ export class RangeCopy {
     }
     this.#held.push(buf.clone());
     this.#srcEnd += buf.data.byteLength;
-    return this.pending >= RUN_BYTES ? this.flush(outFd) : Flow.OK;
+    return this.pending >= this.#runLimit ? this.#submit(outFd) : Flow.OK;
   }
 
-  /** Copies (or writes) everything held and lets the buffers go. Returns the flow. */
+  /**
+   * Copies (or writes) everything held and waits for the runs being copied; lets the buffers
+   * go. Returns the flow (the first failure's, if one failed).
+   */
   flush(outFd: number): FlowReturn {
+    const flow = this.#drain();
+    if (flow !== Flow.OK) {
+      this.#releaseHeld();
+      return flow;
+    }
+    return this.#flushNow(outFd);
+  }
+
+  /** A full run: to the helper thread when it is untouched, else as flush. */
+  #submit(outFd: number): FlowReturn {
+    if (this.#runLimit < RUN_BYTES) this.#runLimit *= 2;
+    let flow = this.#reap();
+    if (flow !== Flow.OK) {
+      this.#releaseHeld();
+      return flow;
+    }
+    const w = this.#window!;
+    const copier = this.#startCopier();
+    if (copier === null || w.closed || fileio.pagesWritten(w.file.pagemapFd, w.address + (this.#srcStart - w.fileOffset), this.pending)) {
+      return this.#flushNow(outFd);
+    }
+    while (this.#inFlight.length >= RUNS_IN_FLIGHT) {
+      const run = this.#inFlight.shift()!;
+      flow = this.#finish(run, copier.wait(run.seq));
+      if (flow !== Flow.OK) {
+        this.#releaseHeld();
+        return flow;
+      }
+    }
+    const n = this.pending;
+    const seq = copier.submit(w.file.fd, this.#srcStart, outFd, this.#dstStart, n);
+    this.copyCalls++;
+    this.asyncRuns++;
+    this.#inFlight.push({ seq, held: this.#held, window: w, inFd: w.file.fd, outFd, src: this.#srcStart, dst: this.#dstStart, n });
+    this.#held = [];
+    this.#window = null;
+    this.#srcStart = this.#srcEnd = 0;
+    return Flow.OK;
+  }
+
+  /** The helper thread, started on first use; null if it cannot be (then copies are synchronous). */
+  #startCopier(): fileio.Copier | null {
+    if (this.#copier !== null || this.#noCopier || !this.enabled) return this.#copier;
+    try {
+      this.#copier = new fileio.Copier();
+    } catch {
+      this.#noCopier = true;
+    }
+    return this.#copier;
+  }
+
+  /** Finishes the runs the helper is done with, without waiting. */
+  #reap(): FlowReturn {
+    const c = this.#copier;
+    while (c !== null && this.#inFlight.length > 0 && c.done(this.#inFlight[0]!.seq)) {
+      const run = this.#inFlight.shift()!;
+      const flow = this.#finish(run, c.wait(run.seq));
+      if (flow !== Flow.OK) return flow;
+    }
+    return Flow.OK;
+  }
+
+  /** Waits for every run on the helper and finishes it. Returns the first failure's flow. */
+  #drain(): FlowReturn {
+    let flow: FlowReturn = Flow.OK;
+    while (this.#inFlight.length > 0) {
+      const run = this.#inFlight.shift()!;
+      const r = this.#finish(run, this.#copier!.wait(run.seq));
+      if (flow === Flow.OK) flow = r;
+    }
+    return flow;
+  }
+
+  /**
+   * A run the helper finished with `result` (bytes copied, or -errno): done if every byte went;
+   * else the rest is copied here, or written when the kernel refuses these files (every buffer
+   * not wholly copied: rewriting copied bytes writes the same bytes). Lets the buffers go.
+   */
+  #finish(run: Run, result: number): FlowReturn {
+    let flow: FlowReturn = Flow.OK;
+    if (result === run.n) this.copied += run.n;
+    else {
+      const done = Math.max(0, result);
+      this.copied += done;
+      let r: FlowReturn | null;
+      if (result < 0 && fileio.COPY_UNSUPPORTED.has(-result)) {
+        if (this.enabled) {
+          this.enabled = false;
+          this.target.refused(errnoName(-result));
+        }
+        r = null;
+      } else r = this.#copy(run.inFd, run.src + done, run.outFd, run.dst + done, run.n - done);
+      if (r === null) {
+        for (const b of run.held) {
+          const at = run.dst + (run.window.fileOffset + b.data.byteOffset - run.src);
+          if (at + b.data.byteLength <= run.dst + done) continue;
+          flow = this.target.write(b, at);
+          if (flow !== Flow.OK) break;
+        }
+      } else flow = r;
+    }
+    for (const b of run.held) b.release();
+    return flow;
+  }
+
+  /** Copies (or writes) the run held now, on this thread, and lets its buffers go. */
+  #flushNow(outFd: number): FlowReturn {
     const held = this.#held;
     if (held.length === 0) return Flow.OK;
     const w = this.#window!;
@@ -103,19 +254,35 @@ export class RangeCopy {
         flow = r ?? this.target.write(b, at);
       }
     }
-    for (const b of held) b.release();
-    held.length = 0;
-    this.#window = null;
-    this.#srcStart = this.#srcEnd = 0;
+    this.#releaseHeld();
     return flow;
   }
 
-  /** Lets held buffers go without writing them (teardown after an error). */
-  drop(): void {
+  #releaseHeld(): void {
     for (const b of this.#held) b.release();
     this.#held.length = 0;
     this.#window = null;
     this.#srcStart = this.#srcEnd = 0;
+  }
+
+  /** Lets held buffers go without writing them (teardown after an error). Runs being copied
+   * are waited for first: their buffers keep the source file open until the copy is done. */
+  drop(): void {
+    for (const run of this.#inFlight) {
+      this.#copier!.wait(run.seq);
+      for (const b of run.held) b.release();
+    }
+    this.#inFlight.length = 0;
+    this.#releaseHeld();
+  }
+
+  /** drop(), then stops the helper thread (a later run starts another). */
+  close(): void {
+    this.drop();
+    this.#copier?.close();
+    this.#copier = null;
+    this.#noCopier = false;
+    this.#runLimit = FIRST_RUN_BYTES;
   }
 
   /**
