@@ -9,7 +9,8 @@
  * `import()` after it, which loads chunk after chunk; the other commands and roles pay ≈2.5 ms
  * for it (`--version`). `inspect` imports its code when it runs (with `--splitting`, a chunk
  * that is not even read otherwise), and a launch imports only the elements its pipeline names
- * (src/registry.ts). Output goes through src/cli/output.ts, not process.stdout.
+ * (src/registry.ts); the hidden helper roles (`--role`) are imported only by a process that
+ * runs one. Output goes through src/cli/output.ts, not process.stdout.
  * When the command is done, the process exits at once (process.exit) rather than ending on its
  * own: nothing is left pending by then (a launch has disposed of its pipeline, output is
  * written synchronously), and skipping the last turn of the event loop and the teardown after
@@ -17,8 +18,6 @@
  */
 import { stderr, stdout } from "../src/cli/output.ts";
 import { parseLaunchArgs, runLaunch, UsageError } from "../src/cli/launch.ts";
-import { roleMain } from "../src/cli/roles.ts";
-import "../src/isolation/role.ts";
 
 const USAGE = `usage:
   parallax launch [-v] [-q] [--dot FILE] [--json FILE] [--dry-run] [--isolate[=PATTERNS]]
@@ -48,10 +47,14 @@ async function main(argv: string[]): Promise<number> {
     case "version":
       stdout.write("parallax 0.1.0\n");
       return 0;
-    case "--role":
+    case "--role": {
       // A helper process runs elements: the normal JIT policy from the start (see launch).
       Bun.unsafe.setJITPolicy(1);
+      // The roles register themselves when imported (src/cli/roles.ts), here and only here:
+      // a launch does not load them.
+      const [{ roleMain }] = await Promise.all([import("../src/cli/roles.ts"), import("../src/isolation/role.ts")]);
       return await roleMain(rest);
+    }
     case undefined:
     case "-h":
     case "--help":

@@ -18,7 +18,8 @@
  *
  * Start-up is part of the job (a one-buffer pipeline should end as fast as gst-launch's): only
  * the elements the description names are imported (elements/manifest.ts), and the graph dumps,
- * the isolation planner and the scheduling summary only when an option asks for them. Files
+ * the isolation planner, the scheduling summary and the parsers of --scheduling, --rt and
+ * --isolate only when an option asks for them (launch.test.ts checks the last two). Files
  * are written with Bun.write: loading node:fs (or node:util) first sets up Node's internal
  * modules, ≈4 ms of start-up, which a launch should not pay for `--dot`/`--json` it was not given.
  * Code on a launch's way also avoids regular expressions and array builtins with callbacks
@@ -32,8 +33,13 @@ import type { Pipeline } from "../graph/pipeline.ts";
 import { parseLaunch } from "../launch/index.ts";
 import { registry } from "../registry.ts";
 import { stderr, stdout, type TextSink } from "./output.ts";
-import { parseRtFlag, parseSchedulingMode, resolveScheduling, type RtConfig, SchedulingConfigError, type SchedulingMode } from "../scheduling/config.ts";
-import { parseIsolateFlag, IsolationOptionsError, type IsolationOption } from "../isolation/options.ts";
+import type { RtConfig, SchedulingMode } from "../scheduling/config.ts";
+import type { IsolationOption } from "../isolation/options.ts";
+
+// The option parsers of --scheduling/--rt and --isolate load with their option: a launch
+// without them does not read those modules (two chunks, ≈ 8 KB, of the executable).
+const schedulingConfig = () => require("../scheduling/config.ts") as typeof import("../scheduling/config.ts");
+const isolationOptions = () => require("../isolation/options.ts") as typeof import("../isolation/options.ts");
 
 /** What `parallax launch` runs when given no pipeline: a short, self-checking demo. */
 export const DEFAULT_PIPELINE =
@@ -69,6 +75,7 @@ export function parseLaunchArgs(args: string[]): LaunchOptions {
     else if (a.startsWith("--json=")) o.json = a.slice(7);
     else if (a === "--scheduling" || a.startsWith("--scheduling=")) {
       const v = a === "--scheduling" ? args[++i] : a.slice("--scheduling=".length);
+      const { parseSchedulingMode, SchedulingConfigError } = schedulingConfig();
       try {
         o.scheduling = parseSchedulingMode(v ?? "");
       } catch (e) {
@@ -76,6 +83,7 @@ export function parseLaunchArgs(args: string[]): LaunchOptions {
       }
     }
     else if (a === "--rt" || a.startsWith("--rt=")) {
+      const { parseRtFlag, SchedulingConfigError } = schedulingConfig();
       try {
         o.rt = { ...o.rt, ...parseRtFlag((a === "--rt" ? args[++i] : a.slice("--rt=".length)) ?? "") };
       } catch (e) {
@@ -83,6 +91,7 @@ export function parseLaunchArgs(args: string[]): LaunchOptions {
       }
     }
     else if (a === "--isolate" || a.startsWith("--isolate=")) {
+      const { parseIsolateFlag, IsolationOptionsError } = isolationOptions();
       try {
         o.isolation = parseIsolateFlag(a === "--isolate" ? true : a.slice("--isolate=".length));
       } catch (e) {
@@ -98,7 +107,7 @@ export function parseLaunchArgs(args: string[]): LaunchOptions {
       throw new UsageError("--rt sets the real-time options of --scheduling=hybrid or --scheduling=realtime: add one of them");
     }
     try {
-      resolveScheduling({ mode: o.scheduling, rt: o.rt });
+      schedulingConfig().resolveScheduling({ mode: o.scheduling, rt: o.rt });
     } catch (e) {
       throw new UsageError(`--rt: ${e instanceof Error ? e.message : String(e)}`);
     }

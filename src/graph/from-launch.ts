@@ -33,7 +33,7 @@ export function fromLaunch(text: string, opts: PipelineOptions = {}): Pipeline {
   }
 
   for (const n of ast.nodes) {
-    if (n.kind === "element") made.set(n, makeElement(pipeline, n, text, new Set(named.keys())));
+    if (n.kind === "element") made.set(n, makeElement(pipeline, n, text, named));
     else if (n.kind === "caps") {
       try {
         Caps.parse(n.text);
@@ -74,7 +74,8 @@ export function fromLaunch(text: string, opts: PipelineOptions = {}): Pipeline {
   return pipeline;
 }
 
-function makeElement(pipeline: Pipeline, n: ElementAst, text: string, reserved: Set<string>): Element {
+/** `named`: the names given explicitly in the description, which automatic names avoid. */
+function makeElement(pipeline: Pipeline, n: ElementAst, text: string, named: ReadonlyMap<string, unknown>): Element {
   const cls = pipeline.registry.get(n.factory);
   const factoryPos: Pos = { start: n.pos.start, end: n.pos.start + n.factory.length };
   if (!cls) {
@@ -86,7 +87,7 @@ function makeElement(pipeline: Pipeline, n: ElementAst, text: string, reserved: 
   let name = n.name;
   if (name === undefined) {
     do name = pipeline.uniqueName(n.factory);
-    while (reserved.has(name));
+    while (named.has(name));
   }
   try {
     const el = pipeline.registry.make(n.factory, name, props);

@@ -21,7 +21,7 @@ import type { Pad, PadTemplate } from "./pad.ts";
 import { Source } from "./source.ts";
 import type { SchedulingOption } from "../scheduling/config.ts";
 import type { PipelineExecutor } from "../scheduling/host.ts";
-import { isIsolating, type IsolationOption, type IsolationOptions } from "../isolation/options.ts";
+import type { IsolationOption, IsolationOptions } from "../isolation/options.ts";
 import type { IsolatedRun, IsolationReport } from "../isolation/executor.ts";
 
 export class PipelineError extends Error {
@@ -267,8 +267,11 @@ export class Pipeline {
     if (!this.#started) {
       this.#started = true;
       this.#baseTime = this.clock.now();
-      // Downstream first, so a sink is ready before its source pushes.
-      for (const el of [...this.elements].reverse()) {
+      // Downstream first, so a sink is ready before its source pushes (an index loop: no copy
+      // of the list, no first-use cost of reverse() in a launch).
+      const els = this.elements;
+      for (let i = els.length - 1; i >= 0; i--) {
+        const el = els[i]!;
         if (this.#executor?.isRemote(el)) continue; // its twin runs in a Worker
         el.running = true;
         el.start();
@@ -339,7 +342,8 @@ export class Pipeline {
    * Aborting (signal) sends EOS and waits for it to drain.
    */
   async run(opts: { signal?: AbortSignal; scheduling?: SchedulingOption; isolation?: IsolationOption } = {}): Promise<void> {
-    if (opts.isolation !== undefined && isIsolating(opts.isolation)) {
+    // Their module loads only when isolation options are given (a plain run does not read it).
+    if (opts.isolation !== undefined && (require("../isolation/options.ts") as typeof import("../isolation/options.ts")).isIsolating(opts.isolation)) {
       await this.#runIsolation(opts.isolation, opts.signal);
       return;
     }
