@@ -236,7 +236,15 @@ describe("ipcsink ‖ ipcsrc across processes", () => {
     const c = checker(16);
     (cons.getElement("out") as FakeSink).onHandoff = (b) => c.check(b);
     const run = cons.run();
-    expect(await eventually(() => c.count > 2000, 10_000)).toBe(true);
+    if (!(await eventually(() => c.count > 2000, 10_000))) {
+      // Say what the producer was doing, so a stall can be told from a producer that never ran.
+      producer.kill("SIGKILL");
+      await producer.exited;
+      const err = await new Response(producer.stderr).text();
+      cons.stop();
+      await run.catch(() => {});
+      throw new Error(`consumer saw ${c.count} buffers in 10 s; producer exit ${producer.exitCode} signal ${producer.signalCode}; its stderr: ${err || "(empty)"}`);
+    }
     producer.kill("SIGKILL");
     await expect(run).rejects.toThrow(/the producer at .* went away before end of stream/);
     expect(c.bad).toBe(0);
