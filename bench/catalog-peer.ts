@@ -13,6 +13,7 @@
  *
  *   bun bench/catalog-peer.ts [--reps N] [--only v1,f1] [--json FILE]
  */
+import { args, flag } from "./flags.ts";
 import { closeSync, existsSync, mkdirSync, openSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -34,11 +35,6 @@ type Case = {
   io?: (n: number) => Io;
 };
 
-const args = process.argv.slice(2);
-const flag = (name: string) => {
-  const i = args.indexOf(name);
-  return i >= 0 ? args[i + 1] : undefined;
-};
 const REPS = Number(flag("--reps") ?? 3);
 const ONLY = flag("--only")?.split(",");
 const JSON_OUT = flag("--json");

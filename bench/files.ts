@@ -24,12 +24,8 @@ import { createHash } from "node:crypto";
 import { existsSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { loadavg, tmpdir } from "node:os";
 import { join, resolve } from "node:path";
+import { args, flagOr as flag } from "./flags.ts";
 
-const args = process.argv.slice(2);
-const flag = (name: string, dflt: string) => {
-  const i = args.indexOf(name);
-  return i >= 0 ? args[i + 1]! : dflt;
-};
 const MIB = Number(flag("--mib", "512"));
 const ROUNDS = Number(flag("--rounds", "5"));
 const DIR = join(flag("--dir", tmpdir()), "parallax-bench-files");

@@ -21,12 +21,8 @@ import { spawn } from "node:child_process";
 import { existsSync, mkdirSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
+import { args, flagOr as flag } from "./flags.ts";
 
-const args = process.argv.slice(2);
-const flag = (name: string, dflt: string) => {
-  const i = args.indexOf(name);
-  return i >= 0 ? args[i + 1]! : dflt;
-};
 const ROUNDS = Number(flag("--rounds", "5"));
 const SCALE = Number(flag("--scale", "1"));
 const ROOT = resolve(import.meta.dir, "..");

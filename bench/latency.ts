@@ -28,15 +28,12 @@
  * at 100 frames/s the steady state is reached after about ten seconds).
  * The all-frames figures are printed too.
  */
+import { flagOr } from "./flags.ts";
 import { launch } from "../src/index.ts";
 import { FIXTURES_MODULE, type LatencyReport } from "../src/scheduling/fixtures.ts";
 import type { SchedulingOption } from "../src/scheduling/index.ts";
 
-const args = process.argv.slice(2);
-const flag = (name: string, dflt: number) => {
-  const i = args.indexOf(name);
-  return i >= 0 ? Number(args[i + 1]) : dflt;
-};
+const flag = (name: string, dflt: number) => Number(flagOr(name, String(dflt)));
 const FRAMES = flag("--frames", 2000);
 const WARMUP = flag("--warmup", 1000);
 const ROUNDS = flag("--rounds", 3);

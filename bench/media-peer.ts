@@ -24,11 +24,7 @@
  *   v1y v1 with PARALLAX_VIDEOCONVERT_LIBYUV=1: I420 → RGBA through libyuv (not the default:
  *       outside the ±2 tolerance against GStreamer; no target)
  */
-const args = process.argv.slice(2);
-const flag = (name: string) => {
-  const i = args.indexOf(name);
-  return i >= 0 ? args[i + 1] : undefined;
-};
+import { args, flag } from "./flags.ts";
 const REPS = Number(flag("--reps") ?? 3);
 const ONLY = flag("--only")?.split(",");
 

@@ -14,6 +14,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { registry } from "../src/index.ts";
 import { parseLaunch } from "../src/launch/index.ts";
+import { args, flag } from "./flags.ts";
 
 type Case = {
   id: string;
@@ -33,11 +34,6 @@ type Case = {
   beforeRun?: () => void;
 };
 
-const args = process.argv.slice(2);
-const flag = (name: string) => {
-  const i = args.indexOf(name);
-  return i >= 0 ? args[i + 1] : undefined;
-};
 const REPS = Number(flag("--reps") ?? 3);
 const ONLY = flag("--only")?.split(",");
 const JSON_OUT = flag("--json");
