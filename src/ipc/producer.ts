@@ -151,6 +151,9 @@ export class Producer {
   #timer: ReturnType<typeof setTimeout> | null = null;
   #writable: (() => void)[] = [];
   #notifyQueued = false;
+  /** A "full" was returned although the consumer had just made progress: the next
+   * onWritable() is notified at once (see #full). */
+  #writableOwed = false;
   #sticky = new Map<string, Event>();
   #copyPool: BufferPool | null = null;
   #oldCopyPools: BufferPool[] = [];
@@ -346,6 +349,7 @@ export class Producer {
   onWritable(cb: () => void): void {
     if (this.#closed) return;
     this.#writable.push(cb);
+    if (this.#writableOwed) this.#notifyWritable();
   }
 
   /** Disconnects the current consumer (it sees its producer go away), reclaims what it held
@@ -358,8 +362,18 @@ export class Producer {
   // ---- internals ------------------------------------------------------------------------
 
   #full(c: Connection, headSeen: number): SendResult {
-    if (c.ring.armSpace(Wake.EVENTFD, headSeen)) c.armed = true;
-    else this.#notifyWritable();
+    if (c.ring.armSpace(Wake.EVENTFD, headSeen)) {
+      c.armed = true;
+      return "full";
+    }
+    // The consumer moved since headSeen, so the caller should retry rather than wait. armSpace
+    // has disarmed the wake word, and with it any earlier arming (#armReturns) whose ring the
+    // consumer had not made yet: nothing is armed now, so say so, or no later send re-arms and
+    // returns are never reclaimed. And the caller registers onWritable() only after this
+    // returns "full": owe it the notification, or it waits for a wake that never comes.
+    c.armed = false;
+    this.#writableOwed = true;
+    this.#notifyWritable();
     return "full";
   }
 
@@ -398,7 +412,9 @@ export class Producer {
   }
 
   #notifyWritable(): void {
-    if (this.#notifyQueued || this.#writable.length === 0) return;
+    if (this.#writable.length === 0) return;
+    this.#writableOwed = false; // the queued notification reaches every waiter, later ones too
+    if (this.#notifyQueued) return;
     this.#notifyQueued = true;
     queueMicrotask(() => {
       this.#notifyQueued = false;
