@@ -2,7 +2,7 @@ import { describe, expect, test } from "bun:test";
 import { VideoInfo, type VideoFormat } from "./video-info.ts";
 import { VideoConverter } from "./video-convert.ts";
 import { LinePair, writeRows, pixelWord } from "./video-lines.ts";
-import { libyuv } from "../../ffi/yuv.ts";
+import { libyuv, libyuvError } from "../../ffi/yuv.ts";
 import { NO_NATIVE_ENV, videoconvertShim } from "../../ffi/videoconvert.ts";
 import type { Colorimetry } from "./video-info.ts";
 
@@ -120,7 +120,9 @@ describe("VideoConverter", () => {
     expect(() => new VideoConverter(new VideoInfo("I420", 4, 4), new VideoInfo("RGBA", 8, 4))).toThrow(/videoscale/);
   });
 
-  test.skipIf(libyuv() === null)("libyuv (opt-in) takes I420 → RGBA / BGRA, close to the JS tables; NV12 stays generic", () => {
+  test("libyuv (opt-in) takes I420 → RGBA / BGRA, close to the JS tables; NV12 stays generic", () => {
+    // scripts/setup.sh installs libyuv0, so it must load here (not a skip when it does not).
+    expect(libyuv(), `libyuv did not load (${libyuvError()}); run scripts/setup.sh`).not.toBeNull();
     const w = 96;
     const h = 40;
     const info = new VideoInfo("I420", w, h);
