@@ -119,3 +119,11 @@ test(
 );
 
 test("rmdir", () => rmSync(dir, { recursive: true, force: true }));
+
+test("launch --isolate pre-warms a host and closes it when the description is wrong", async () => {
+  const { parseLaunchArgs, runLaunch } = await import("../src/cli/launch.ts");
+  const sink = { write: () => true } as never;
+  const code = await runLaunch(parseLaunchArgs(["--isolate", "fakesrc ! nosuch ! fakesink"]), sink, sink);
+  expect(code).toBe(2);
+  expect(warmHostCount()).toBe(0);
+}, 20_000);

@@ -131,12 +131,22 @@ export async function runLaunch(o: LaunchOptions, out: TextSink = stdout, err: T
   // starts closes it.
   const warm = o.isolation !== undefined && !o.dryRun ? await import("../isolation/warm.ts") : null;
   warm?.prewarmHosts(1);
+  try {
+    return await buildAndRun(o, description, say, err);
+  } finally {
+    // The run has taken or closed the warm hosts; make sure (whatever failed before it), as
+    // the command exits right after (bin/parallax.ts) rather than waiting for the event loop.
+    await warm?.discardWarmHosts();
+  }
+}
+
+/** runLaunch's work once set up: construct, prepare (or plan), dump, run. */
+async function buildAndRun(o: LaunchOptions, description: string, say: (s: string) => void, err: TextSink): Promise<number> {
   let pipeline: Pipeline;
   try {
     await registry.load(launchFactories(description));
     pipeline = fromLaunch(description, o.scheduling ? { scheduling: o.rt ? { mode: o.scheduling, rt: o.rt } : o.scheduling } : {});
   } catch (e) {
-    await warm?.discardWarmHosts();
     err.write(`ERROR: pipeline could not be constructed: ${(e as Error).message}\n`);
     return 2;
   }
@@ -149,7 +159,6 @@ export async function runLaunch(o: LaunchOptions, out: TextSink = stdout, err: T
       if (o.verbose || o.dryRun) say(text);
     } else pipeline.prepare();
   } catch (e) {
-    await warm?.discardWarmHosts();
     err.write(`ERROR: pipeline could not be prepared: ${(e as Error).message}\n`);
     return 2;
   }
@@ -199,9 +208,6 @@ export async function runLaunch(o: LaunchOptions, out: TextSink = stdout, err: T
   } finally {
     process.off("SIGINT", onSigint);
     pipeline.dispose();
-    // The run has taken or closed the warm hosts; make sure, as the command exits right after
-    // (bin/parallax.ts) rather than waiting for the event loop to empty.
-    await warm?.discardWarmHosts();
   }
 }
 
