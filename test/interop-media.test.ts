@@ -169,18 +169,28 @@ describe("videoconvert to Y'CbCr against GStreamer", () => {
   test(
     "RGBA / BGRA → I420 / NV12 is byte-identical (SD centred chroma, HD cosited, an odd height)",
     async () => {
-      // Widths with no row padding: GStreamer does not define what padding bytes hold.
-      const chains: Record<string, string> = {
-        "conv-rgba-i420": "videotestsrc pattern=snow num-buffers=2 ! video/x-raw,format=RGBA,width=320,height=240 ! videoconvert ! video/x-raw,format=I420",
-        "conv-bgra-nv12-hd": "videotestsrc pattern=smpte num-buffers=2 ! video/x-raw,format=BGRA,width=328,height=580 ! videoconvert ! video/x-raw,format=NV12",
-        "conv-rgba-i420-odd": "videotestsrc pattern=ball num-buffers=2 ! video/x-raw,format=RGBA,width=160,height=91 ! videoconvert ! video/x-raw,format=I420",
+      // Widths with no row padding: GStreamer does not define what padding bytes hold. An odd
+      // height still pads the luma plane to an even number of rows, and GStreamer leaves that
+      // row as it found the memory (it differs from run to run), so it is left out of the
+      // comparison: [chain, width, height] locate it.
+      const cases: Record<string, [string, number, number]> = {
+        "conv-rgba-i420": ["videotestsrc pattern=snow num-buffers=2 ! video/x-raw,format=RGBA,width=320,height=240 ! videoconvert ! video/x-raw,format=I420", 320, 240],
+        "conv-bgra-nv12-hd": ["videotestsrc pattern=smpte num-buffers=2 ! video/x-raw,format=BGRA,width=328,height=580 ! videoconvert ! video/x-raw,format=NV12", 328, 580],
+        "conv-rgba-i420-odd": ["videotestsrc pattern=ball num-buffers=2 ! video/x-raw,format=RGBA,width=160,height=91 ! videoconvert ! video/x-raw,format=I420", 160, 91],
       };
+      const chains = Object.fromEntries(Object.entries(cases).map(([name, [chain]]) => [name, chain]));
       await gst(chains);
-      for (const [name, chain] of Object.entries(chains)) {
+      for (const [name, [chain, width, height]] of Object.entries(cases)) {
         await px(name, chain);
         const a = read(`${name}.px`);
         const b = read(`${name}.gst`);
         expect(a.length, name).toBe(b.length);
+        const frameBytes = width * (height + (height & 1)) + 2 * (width / 2) * Math.ceil(height / 2);
+        expect(a.length % frameBytes, `${name}: whole frames`).toBe(0);
+        for (let frame = 0; frame < a.length; frame += frameBytes) {
+          a.fill(0, frame + width * height, frame + width * (height + (height & 1)));
+          b.fill(0, frame + width * height, frame + width * (height + (height & 1)));
+        }
         expect(firstDifference(a, b), `${name}: first differing byte`).toBe(-1);
       }
     },
