@@ -1,8 +1,11 @@
 /*
  * fileio shim: the system calls behind file-backed buffers (src/memory/file-memory.ts):
  * private copy-on-write mappings of a file range, the in-kernel copy between two files that
- * `cp` uses (copy_file_range), and page advice. Thin by design: every function is one system
- * call and returns 0 or a value on success, -errno on failure. ffi/fileio.ts is the binding.
+ * `cp` uses (copy_file_range), and page advice; and the plain file calls the file elements
+ * make (open, fstat, read, write, fsync, close), so that a file pipeline need not load
+ * node:fs (≈3–5 ms of a compiled launch's start-up). Thin by design: every function is one
+ * system call and returns 0 or a value on success, -errno on failure. ffi/fileio.ts is the
+ * binding.
  *
  * Addresses and 64-bit sizes cross the FFI as int64 (a user-space address on x86-64 is below
  * 2^47, so "address or -errno" fits one signed value).
@@ -17,6 +20,7 @@
 #include <stdlib.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
@@ -77,6 +81,50 @@ int64_t px_fileio_copy_range(int in_fd, int64_t in_off, int out_fd, int64_t out_
   off_t i = (off_t)in_off, o = (off_t)out_off;
   ssize_t r = copy_file_range(in_fd, &i, out_fd, &o, (size_t)len, 0);
   return r < 0 ? -(int64_t)errno : (int64_t)r;
+}
+
+/* open(path, flags | O_CLOEXEC, mode): an fd or -errno. Close-on-exec always, as Node's
+ * openSync does, so element hosts and other children never inherit the fd by accident. */
+int px_fileio_open(const char *path, int flags, int mode) {
+  int fd = open(path, flags | O_CLOEXEC, (mode_t)mode);
+  return fd < 0 ? -errno : fd;
+}
+
+/* close(fd). 0 or -errno. */
+int px_fileio_close(int fd) {
+  return close(fd) < 0 ? -errno : 0;
+}
+
+/* fstat(fd): out[0] = size in bytes, out[1] = st_mode (type and permissions). 0 or -errno. */
+int px_fileio_fstat(int fd, int64_t *out) {
+  struct stat st;
+  if (fstat(fd, &st) < 0) return -errno;
+  out[0] = (int64_t)st.st_size;
+  out[1] = (int64_t)st.st_mode;
+  return 0;
+}
+
+/* Reads up to `len` bytes into buf: at `pos` (pread) when pos >= 0, else at the file position
+ * (read). Retried on EINTR. Bytes read (0 at the end) or -errno. */
+int64_t px_fileio_read(int fd, void *buf, int64_t len, int64_t pos) {
+  ssize_t r;
+  do r = pos >= 0 ? pread(fd, buf, (size_t)len, (off_t)pos) : read(fd, buf, (size_t)len);
+  while (r < 0 && errno == EINTR);
+  return r < 0 ? -(int64_t)errno : (int64_t)r;
+}
+
+/* Writes up to `len` bytes from buf, at `pos` (pwrite) when pos >= 0, else at the file
+ * position (write). Retried on EINTR. Bytes written (possibly fewer) or -errno. */
+int64_t px_fileio_write(int fd, const void *buf, int64_t len, int64_t pos) {
+  ssize_t r;
+  do r = pos >= 0 ? pwrite(fd, buf, (size_t)len, (off_t)pos) : write(fd, buf, (size_t)len);
+  while (r < 0 && errno == EINTR);
+  return r < 0 ? -(int64_t)errno : (int64_t)r;
+}
+
+/* fsync(fd). 0 or -errno. */
+int px_fileio_fsync(int fd) {
+  return fsync(fd) < 0 ? -errno : 0;
 }
 
 /* posix_fadvise(fd, offset, len, advice). 0 or -errno (posix_fadvise returns the error). */
@@ -236,3 +284,10 @@ int px_fileio_const_madv_sequential(void) { return MADV_SEQUENTIAL; }
 int px_fileio_const_madv_dontneed(void) { return MADV_DONTNEED; }
 int px_fileio_const_fadv_sequential(void) { return POSIX_FADV_SEQUENTIAL; }
 int px_fileio_const_copier_slots(void) { return PX_COPIER_SLOTS; }
+int px_fileio_const_o_wronly(void) { return O_WRONLY; }
+int px_fileio_const_o_rdwr(void) { return O_RDWR; }
+int px_fileio_const_o_creat(void) { return O_CREAT; }
+int px_fileio_const_o_trunc(void) { return O_TRUNC; }
+int px_fileio_const_o_append(void) { return O_APPEND; }
+int px_fileio_const_s_ifmt(void) { return S_IFMT; }
+int px_fileio_const_s_ifreg(void) { return S_IFREG; }

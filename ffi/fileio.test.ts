@@ -28,6 +28,69 @@ test("constants match the C headers", () => {
   });
   expect({ ...fileio.Fadv } as Record<string, number>).toEqual({ SEQUENTIAL: r.px_fileio_const_fadv_sequential() });
   expect(fileio.COPIER_SLOTS).toBe(r.px_fileio_const_copier_slots());
+  expect({ ...fileio.O } as Record<string, number>).toEqual({
+    RDONLY: 0,
+    WRONLY: r.px_fileio_const_o_wronly(),
+    RDWR: r.px_fileio_const_o_rdwr(),
+    CREAT: r.px_fileio_const_o_creat(),
+    TRUNC: r.px_fileio_const_o_trunc(),
+    APPEND: r.px_fileio_const_o_append(),
+  });
+  expect([fileio.S_IFMT, fileio.S_IFREG]).toEqual([r.px_fileio_const_s_ifmt(), r.px_fileio_const_s_ifreg()]);
+});
+
+describe("plain file calls", () => {
+  const fdFlags = (fd: number) => Number.parseInt(/flags:\s*([0-7]+)/.exec(readFileSync(`/proc/self/fdinfo/${fd}`, "utf8"))![1]!, 8);
+  const O_CLOEXEC = 0o2000000;
+
+  test("open, write at positions and at the fd's own, fstat, read, fsync, close: the bytes land where asked", () => {
+    const p = join(dir, "plain.bin");
+    const fd = fileio.open(p, fileio.O.RDWR | fileio.O.CREAT | fileio.O.TRUNC, 0o600);
+    try {
+      expect(fdFlags(fd) & O_CLOEXEC).toBe(O_CLOEXEC); // never inherited by a child
+      expect(fileio.write(fd, content, 0, 100, null)).toBe(100);
+      expect(fileio.write(fd, content, 100, 50, null)).toBe(50); // continues at the fd's position
+      expect(fileio.write(fd, content, 1000, 10, 4096)).toBe(10); // a hole before it
+      fileio.fsync(fd);
+      expect(fileio.fstat(fd)).toEqual({ size: 4106, isFile: true, isBlockDevice: false });
+      expect(fileio.fileSize(fd)).toBe(4106);
+      const got = new Uint8Array(200);
+      expect(fileio.read(fd, got, 0, 150, 0)).toBe(150);
+      expect(got.subarray(0, 150)).toEqual(content.subarray(0, 150));
+      expect(fileio.read(fd, got, 20, 10, 4096)).toBe(10); // into the middle of the view
+      expect(got.subarray(20, 30)).toEqual(content.subarray(1000, 1010));
+      expect(fileio.read(fd, got, 0, 200, 4106)).toBe(0); // at the end
+      // The fd's own position is where the two plain writes left it (pwrite and pread move
+      // nothing): 150, at the start of the hole.
+      got.fill(7);
+      expect(fileio.read(fd, got, 0, 200, null)).toBe(200);
+      expect(got.every((b) => b === 0)).toBe(true);
+      expect(() => fileio.read(fd, got, 150, 51, 0)).toThrow(RangeError);
+    } finally {
+      fileio.close(fd);
+    }
+    expect(readFileSync(p).subarray(0, 150)).toEqual(Buffer.from(content.subarray(0, 150)));
+    expect(() => fileio.close(fd)).toThrow(/EBADF/);
+  });
+
+  test("failures are ErrnoErrors naming the call, the path and the errno", () => {
+    let err: unknown;
+    try {
+      fileio.open(join(dir, "missing", "x"), fileio.O.RDONLY);
+    } catch (e) {
+      err = e;
+    }
+    expect((err as { code?: string }).code).toBe("ENOENT");
+    expect((err as Error).message).toContain(`open("${join(dir, "missing", "x")}") failed: ENOENT`);
+    const ro = fileio.open(path, fileio.O.RDONLY);
+    try {
+      expect(fileio.fstat(ro).size).toBe(SIZE);
+      expect(() => fileio.write(ro, content, 0, 1, 0)).toThrow(/write\(\d+\) failed: EBADF/);
+    } finally {
+      fileio.close(ro);
+    }
+    expect(() => fileio.fstat(ro)).toThrow(/EBADF/);
+  });
 });
 
 describe("private mappings and written pages", () => {

@@ -4,12 +4,15 @@
  * tells whether a mapped range was written to. src/memory/file-memory.ts builds file-backed
  * buffers on these; filesink moves such buffers with `copyRange`.
  *
+ * Also the plain file calls of the file elements (`open`, `fstat`, `read`, `write`, `fsync`,
+ * `close`), which they make here rather than through node:fs: loading node:fs costs a compiled
+ * launch 3–5 ms of start-up, more than the rest of a file pipeline's set-up.
+ *
  * Failures of set-up calls throw ErrnoError. The per-buffer calls (`copyRange`,
  * `pagesWritten`) return -errno instead, so the data path can fall back without throwing.
  * Addresses are plain numbers (x86-64 user space is below 2^47).
  */
 import { FFIType as T, type Pointer } from "bun:ffi";
-import { openSync, readSync } from "node:fs";
 import { check } from "./errno.ts";
 import { lazyShim } from "./lib.ts";
 
@@ -28,6 +31,16 @@ export const raw = lazyShim("fileio", {
   px_fileio_copier_free: { args: [T.ptr], returns: T.void },
 });
 
+/** Plain file calls (see the header): a table of their own, opened by the first `open`. */
+const files = lazyShim("fileio", {
+  px_fileio_open: { args: [T.ptr, T.i32, T.i32], returns: T.i32 },
+  px_fileio_close: { args: [T.i32], returns: T.i32 },
+  px_fileio_fstat: { args: [T.i32, T.ptr], returns: T.i32 },
+  px_fileio_read: { args: [T.i32, T.ptr, T.i64, T.i64], returns: T.i64_fast },
+  px_fileio_write: { args: [T.i32, T.ptr, T.i64, T.i64], returns: T.i64_fast },
+  px_fileio_fsync: { args: [T.i32], returns: T.i32 },
+});
+
 /** The C constants the values below mirror, for the test that checks them. A table of its own:
  * bun:ffi pays for every symbol of a table when it opens it (tens of µs each), and the data path
  * never needs these. */
@@ -37,12 +50,73 @@ export const consts = lazyShim("fileio", {
   px_fileio_const_madv_dontneed: { args: [], returns: T.i32 },
   px_fileio_const_fadv_sequential: { args: [], returns: T.i32 },
   px_fileio_const_copier_slots: { args: [], returns: T.i32 },
+  px_fileio_const_o_wronly: { args: [], returns: T.i32 },
+  px_fileio_const_o_rdwr: { args: [], returns: T.i32 },
+  px_fileio_const_o_creat: { args: [], returns: T.i32 },
+  px_fileio_const_o_trunc: { args: [], returns: T.i32 },
+  px_fileio_const_o_append: { args: [], returns: T.i32 },
+  px_fileio_const_s_ifmt: { args: [], returns: T.i32 },
+  px_fileio_const_s_ifreg: { args: [], returns: T.i32 },
 });
 
 /** madvise advice values (checked against C by ffi/fileio.test.ts). */
 export const Madv = { SEQUENTIAL: 2, WILLNEED: 3, DONTNEED: 4 } as const;
 /** posix_fadvise advice values. */
 export const Fadv = { SEQUENTIAL: 2 } as const;
+/** open(2) flags (Linux; checked against C by ffi/fileio.test.ts). O_CLOEXEC is always added. */
+export const O = { RDONLY: 0, WRONLY: 0o1, RDWR: 0o2, CREAT: 0o100, TRUNC: 0o1000, APPEND: 0o2000 } as const;
+/** st_mode's file-type bits and the regular-file type. */
+export const S_IFMT = 0o170000;
+export const S_IFREG = 0o100000;
+export const S_IFBLK = 0o060000;
+
+const encoder = new TextEncoder();
+/** fstat's two results (size, st_mode), filled by the shim. */
+const statOut = new BigInt64Array(2);
+
+/** Opens `path` (O flags; close-on-exec always); returns the fd. Throws ErrnoError (code
+ * "ENOENT", "EACCES", "EPERM" in a sandbox, …) naming the call and the path. */
+export function open(path: string, flags: number, mode = 0o666): number {
+  return check(`open("${path}")`, files.px_fileio_open(encoder.encode(`${path}\0`), flags, mode));
+}
+
+export function close(fd: number): void {
+  check(`close(${fd})`, files.px_fileio_close(fd));
+}
+
+/** Size and type of an open file. Throws ErrnoError. */
+export function fstat(fd: number): { size: number; isFile: boolean; isBlockDevice: boolean } {
+  check(`fstat(${fd})`, files.px_fileio_fstat(fd, statOut));
+  const type = Number(statOut[1]) & S_IFMT;
+  return { size: Number(statOut[0]), isFile: type === S_IFREG, isBlockDevice: type === S_IFBLK };
+}
+
+/** The size of an open file, without allocating. Throws ErrnoError. */
+export function fileSize(fd: number): number {
+  check(`fstat(${fd})`, files.px_fileio_fstat(fd, statOut));
+  return Number(statOut[0]);
+}
+
+/** Reads up to `len` bytes into `dst` from `offset`: at file position `pos`, or at the fd's own
+ * position when `pos` is null. Returns the bytes read (0 at the end); throws ErrnoError. */
+export function read(fd: number, dst: Uint8Array, offset: number, len: number, pos: number | null): number {
+  if (offset < 0 || len < 0 || offset + len > dst.length) throw new RangeError(`read: ${len} bytes at ${offset} do not fit a ${dst.length}-byte view`);
+  if (len === 0) return 0;
+  return check(`read(${fd})`, Number(files.px_fileio_read(fd, offset === 0 ? dst : dst.subarray(offset), len, pos ?? -1)));
+}
+
+/** Writes up to `len` bytes of `src` from `offset`, at file position `pos` (null: the fd's own
+ * position, or the end with O_APPEND). Returns the bytes written; throws ErrnoError. */
+export function write(fd: number, src: Uint8Array, offset: number, len: number, pos: number | null): number {
+  if (offset < 0 || len < 0 || offset + len > src.length) throw new RangeError(`write: ${len} bytes at ${offset} do not fit a ${src.length}-byte view`);
+  if (len === 0) return 0;
+  return check(`write(${fd})`, Number(files.px_fileio_write(fd, offset === 0 ? src : src.subarray(offset), len, pos ?? -1)));
+}
+
+export function fsync(fd: number): void {
+  check(`fsync(${fd})`, files.px_fileio_fsync(fd));
+}
+
 /** Mapping offsets must be multiples of this. */
 export const PAGE_SIZE = 4096;
 
@@ -148,7 +222,7 @@ let entryBytes = new Uint8Array(0);
  * (a sandbox without /proc, say). The caller owns the fd and closes it. */
 export function openPagemap(): number {
   try {
-    return openSync("/proc/self/pagemap", "r");
+    return open("/proc/self/pagemap", O.RDONLY);
   } catch {
     return -1;
   }
@@ -183,7 +257,7 @@ function pagesWrittenByEntries(fd: number, address: number, size: number): boole
   }
   let got: number;
   try {
-    got = readSync(fd, entryBytes, 0, pages * 8, first * 8);
+    got = read(fd, entryBytes, 0, pages * 8, first * 8);
   } catch {
     return true;
   }

@@ -56,14 +56,14 @@ export class IsoProbe extends Sink<Static<typeof ProbeProps>> {
   #reported = false;
 
   override prepare(): void {
-    if (this.props.openInPrepare) closeSync(openFile(this.props.location, "r"));
+    if (this.props.openInPrepare) closeSync(openFile(this.props.location));
   }
 
   render(_buf: Buffer): FlowReturn {
     if (!this.#reported) {
       this.#reported = true;
       this.postMessage("probe", {
-        openFile: attempt(() => openFile(this.props.location, "r")),
+        openFile: attempt(() => openFile(this.props.location)),
         rawOpen: attempt(() => sbx.probeOpen(this.props.location)),
         rawSocketInet: attempt(() => sbx.probeSocket(sbx.Af.INET, sbx.Sock.STREAM)),
         rawSocketUnix: attempt(() => sbx.probeSocket(sbx.Af.UNIX, sbx.Sock.DGRAM)),

@@ -34,7 +34,6 @@
  * opened, so several writes can be in flight; another process appending to the same file at the
  * same time would interleave badly (as it would with GStreamer's filesink).
  */
-import { closeSync, constants, fstatSync, fsyncSync, writeSync } from "node:fs";
 import { openFile } from "../../src/isolation/authority.ts";
 import type { Buffer } from "../../src/buffer.ts";
 import type { Event } from "../../src/events.ts";
@@ -44,6 +43,7 @@ import type { Pad } from "../../src/graph/pad.ts";
 import { PropertyError, Type, type Static } from "../../src/graph/properties.ts";
 import { Sink } from "../../src/graph/sink.ts";
 import { errnoName } from "../../ffi/errno.ts";
+import * as fileio from "../../ffi/fileio.ts";
 import { Op, Sqe } from "../../ffi/uring.ts";
 import { RangeCopy } from "./range-copy.ts";
 import { chooseEngine, DEFAULT_QUEUE_DEPTH, IO_MODES, type IoMode, MAX_QUEUE_DEPTH, UringIo } from "./uring-io.ts";
@@ -176,14 +176,14 @@ export class FileSink extends Sink<P> {
   #open(truncate: boolean): void {
     const p = this.props;
     try {
-      this.#fd = openFile(p.location, constants.O_WRONLY | constants.O_CREAT | (truncate ? constants.O_TRUNC : 0), 0o666);
+      this.#fd = openFile(p.location, fileio.O.WRONLY | fileio.O.CREAT | (truncate ? fileio.O.TRUNC : 0), 0o666);
     } catch (err) {
       throw new Error(`${this.name}: cannot open "${p.location}" for writing: ${(err as Error).message}`);
     }
-    const st = fstatSync(this.#fd);
-    this.#positioned = st.isFile() || st.isBlockDevice();
-    this.#copyRanges = st.isFile();
-    this.#position = truncate || !st.isFile() ? 0 : st.size;
+    const st = fileio.fstat(this.#fd);
+    this.#positioned = st.isFile || st.isBlockDevice;
+    this.#copyRanges = st.isFile;
+    this.#position = truncate || !st.isFile ? 0 : st.size;
   }
 
   override start(): void {
@@ -246,7 +246,7 @@ export class FileSink extends Sink<P> {
     try {
       let off = 0;
       while (off < d.length) {
-        off += writeSync(this.#fd, d, off, d.length - off, this.#positioned ? at + off : null);
+        off += fileio.write(this.#fd, d, off, d.length - off, this.#positioned ? at + off : null);
       }
     } catch (err) {
       return this.error("resource", `could not write "${this.props.location}": ${(err as Error).message}; check free space and permissions`);
@@ -341,9 +341,9 @@ export class FileSink extends Sink<P> {
     const fd = this.#fd;
     this.#fd = -1;
     try {
-      if (this.props.fsync) fsyncSync(fd);
+      if (this.props.fsync) fileio.fsync(fd);
     } finally {
-      closeSync(fd);
+      fileio.close(fd);
     }
   }
 

@@ -27,7 +27,6 @@
  * loop keeps running). Without io_uring (or for pipes and devices) it reads synchronously with
  * pread/read, one block at a time.
  */
-import { closeSync, fstatSync, readSync } from "node:fs";
 import { openFile } from "../../src/isolation/authority.ts";
 import type { Buffer } from "../../src/buffer.ts";
 import { type ElementMeta, template } from "../../src/graph/element.ts";
@@ -37,6 +36,7 @@ import { Allocator, DEFAULT_POOL_SLOTS as MAX_POOL_SLOTS, MIN_POOL_SLOTS } from 
 import { MappedFile } from "../../src/memory/file-memory.ts";
 import { Flow } from "../../src/flow.ts";
 import { errnoName } from "../../ffi/errno.ts";
+import * as fileio from "../../ffi/fileio.ts";
 import { Op } from "../../ffi/uring.ts";
 import { chooseEngine, IO_MODES, type IoMode, MAX_QUEUE_DEPTH, UringIo } from "./uring-io.ts";
 
@@ -134,14 +134,14 @@ export class FileSrc extends Source<P> {
       throw new PropertyError(this.name, "location", `${this.name}: no file to read`, "set location=PATH");
     }
     try {
-      this.#fd = openFile(p.location, "r");
+      this.#fd = openFile(p.location, fileio.O.RDONLY);
     } catch (err) {
       throw new Error(`${this.name}: cannot open "${p.location}" for reading: ${(err as Error).message}`);
     }
     try {
-      const st = fstatSync(this.#fd);
-      this.#positioned = st.isFile() || st.isBlockDevice();
-      const mapped = p.useMmap && st.isFile();
+      const st = fileio.fstat(this.#fd);
+      this.#positioned = st.isFile || st.isBlockDevice;
+      const mapped = p.useMmap && st.isFile;
       this.#blocksize = p.blocksize > 0 ? p.blocksize : mapped ? MAPPED_BLOCKSIZE : DEFAULT_BLOCKSIZE;
       if (mapped) {
         const fd = this.#fd;
@@ -185,7 +185,7 @@ export class FileSrc extends Source<P> {
     this.#io = null;
     // A mapped file owns the fd: it stays open while buffers over it are held downstream.
     if (this.#file !== null) this.#file.close();
-    else if (this.#fd >= 0) closeSync(this.#fd);
+    else if (this.#fd >= 0) fileio.close(this.#fd);
     this.#file = null;
     this.#fd = -1;
     this.#alloc?.close();
@@ -223,7 +223,7 @@ export class FileSrc extends Source<P> {
     if (buf === null) return WAIT;
     let n: number;
     try {
-      n = readSync(this.#fd, buf.data, 0, this.#blocksize, this.#positioned ? this.#offset : null);
+      n = fileio.read(this.#fd, buf.data, 0, this.#blocksize, this.#positioned ? this.#offset : null);
     } catch (err) {
       buf.release();
       return this.error("resource", `could not read "${p.location}": ${(err as Error).message}; check the file is readable`);

@@ -17,10 +17,10 @@
  *
  * Thread: the event loop of the process that owns the element.
  */
-import { fstatSync } from "node:fs";
 import type { Bus } from "../../src/bus.ts";
 import type { ErrnoError } from "../../ffi/errno.ts";
 import * as fdpass from "../../ffi/fdpass.ts";
+import * as fileio from "../../ffi/fileio.ts";
 import * as memfd from "../../ffi/memfd.ts";
 import * as uring from "../../ffi/uring.ts";
 
@@ -46,8 +46,8 @@ export function chooseEngine(
   probe: () => ErrnoError | null = uring.probe,
 ): "io-uring" | "sync" {
   if (mode === "sync") return "sync";
-  const st = fstatSync(fd);
-  const positioned = st.isFile() || st.isBlockDevice();
+  const st = fileio.fstat(fd);
+  const positioned = st.isFile || st.isBlockDevice;
   const why = probe();
   if (mode === "io-uring") {
     if (why !== null) throw new Error(`${source}: io-mode=io-uring but io_uring is unavailable here (${why.code}); use io-mode=auto to fall back to pread/pwrite`);

@@ -9,14 +9,13 @@
  * of the granted fd. Anything else it tries to open reaches the kernel, where the host's
  * seccomp filter refuses openat with EPERM; `openFile` reports that as a permission error
  * naming the path and what the element was granted. In the application's process (in-process
- * execution) `openFile` is plain `openSync`.
+ * execution) `openFile` is a plain open(2) (ffi/fileio.ts: no node:fs, for start-up).
  *
  * Which properties mean which grants is declared per factory (`registerAuthority`); the
  * built-in file elements are registered here. A network element would declare the host and
  * port it needs, and the supervisor would hand it a socket already connected or bound there.
  */
-import { constants, openSync } from "node:fs";
-import { resolve } from "node:path";
+import * as fileio from "../../ffi/fileio.ts";
 import * as memfd from "../../ffi/memfd.ts";
 import type { Element } from "../graph/element.ts";
 
@@ -26,6 +25,10 @@ export type Grant = { element: string; path: string; mode: GrantMode };
 export type AuthorityProvider = (props: Record<string, unknown>) => { path: string; mode: GrantMode }[];
 
 const providers = new Map<string, AuthorityProvider>();
+
+/** node:path's resolve, loaded when first needed (isolation only): loading node:path costs a
+ * compiled launch ≈2.5 ms of start-up, and an in-process file pipeline never needs it. */
+const resolve = (path: string): string => (require("node:path") as typeof import("node:path")).resolve(path);
 
 /** Declares what elements of `factory` need when isolated (plugins call this too). */
 export function registerAuthority(factory: string, provider: AuthorityProvider): void {
@@ -46,12 +49,12 @@ export function grantsFor(el: Element): Grant[] {
 export function openGrant(g: Grant): number {
   const flags =
     g.mode === "read"
-      ? constants.O_RDONLY
+      ? fileio.O.RDONLY
       : g.mode === "write"
-        ? constants.O_WRONLY | constants.O_CREAT | constants.O_TRUNC
-        : constants.O_WRONLY | constants.O_CREAT;
+        ? fileio.O.WRONLY | fileio.O.CREAT | fileio.O.TRUNC
+        : fileio.O.WRONLY | fileio.O.CREAT;
   try {
-    return openSync(g.path, flags, 0o666);
+    return fileio.open(g.path, flags, 0o666);
   } catch (e) {
     throw new Error(`${g.element}: cannot open "${g.path}" for ${g.mode === "read" ? "reading" : "writing"} on its behalf: ${(e as Error).message}`);
   }
@@ -107,27 +110,26 @@ export class PermissionError extends Error {
   }
 }
 
-function wantsWrite(flags: string | number): boolean {
-  if (typeof flags === "number") return (flags & (constants.O_WRONLY | constants.O_RDWR)) !== 0;
-  return /[wa+]/.test(flags);
+function wantsWrite(flags: number): boolean {
+  return (flags & (fileio.O.WRONLY | fileio.O.RDWR)) !== 0;
 }
 
 /**
- * Opens a file as `fs.openSync(path, flags, mode)` does, through the element's authority: in
- * an element host, a duplicate of the fd the supervisor granted for `path` (read grants serve
- * read-only opens; write and append grants serve opens for writing); in the application's
- * process, openSync itself. The caller owns the returned fd. Throws PermissionError (code
+ * Opens a file (open(2) flags: fileio.O) through the element's authority: in an element host,
+ * a duplicate of the fd the supervisor granted for `path` (read grants serve read-only opens;
+ * write and append grants serve opens for writing); in the application's process, a plain
+ * open. The caller owns the returned fd. Throws PermissionError (code
  * EPERM) when an isolated element asks for a path it was not granted: the kernel refused it.
  */
-export function openFile(path: string, flags: string | number = "r", mode?: number): number {
-  const held = granted.get(resolve(path));
+export function openFile(path: string, flags: number = fileio.O.RDONLY, mode = 0o666): number {
+  const held = granted.size > 0 ? granted.get(resolve(path)) : undefined;
   if (held !== undefined) {
     const write = wantsWrite(flags);
     const g = held.find((h) => (write ? h.mode !== "read" : h.mode === "read"));
     if (g) return memfd.dup(g.fd);
   }
   try {
-    return openSync(path, flags, mode);
+    return fileio.open(path, flags, mode);
   } catch (e) {
     if (sandboxed && (e as { code?: string }).code === "EPERM") {
       const have = grantedPaths()

@@ -40,7 +40,6 @@
  * Thread: the thread that made the MappedFile (views cannot cross threads; Workers and other
  * processes get copies, as for any memory that is not a memfd slot).
  */
-import { closeSync, fstatSync } from "node:fs";
 import { type Pointer, toArrayBuffer } from "bun:ffi";
 import { Buffer, type Memory } from "../buffer.ts";
 import * as fileio from "../../ffi/fileio.ts";
@@ -198,9 +197,9 @@ export class MappedFile {
   constructor(fd: number, opts: MappedFileOptions = {}) {
     let regular = false;
     try {
-      regular = fstatSync(fd).isFile();
+      regular = fileio.fstat(fd).isFile;
     } finally {
-      if (!regular) closeSync(fd);
+      if (!regular) fileio.close(fd);
     }
     if (!regular) throw new Error(`MappedFile: fd ${fd} is not a regular file; read pipes and devices instead`);
     this.fd = fd;
@@ -212,7 +211,7 @@ export class MappedFile {
 
   /** The file's size now (it may grow or shrink while it is read). */
   size(): number {
-    return fstatSync(this.fd).size;
+    return fileio.fileSize(this.fd);
   }
 
   /** /proc/self/pagemap (to tell written pages), opened on first use, closed with the fd; -1
@@ -298,8 +297,8 @@ export class MappedFile {
   #closeFd(): void {
     if (this.#fdClosed) return;
     this.#fdClosed = true;
-    closeSync(this.fd);
-    if (this.#pagemap !== undefined && this.#pagemap >= 0) closeSync(this.#pagemap);
+    fileio.close(this.fd);
+    if (this.#pagemap !== undefined && this.#pagemap >= 0) fileio.close(this.#pagemap);
     this.#pagemap = -1;
   }
 }
