@@ -33,9 +33,10 @@
  *
  * Life cycle. The MappedFile's owner calls `close()` when it is done (filesrc: unprepare); the
  * fd stays open, and windows mapped, for as long as a buffer still refers to them, because a
- * sink may still copy from the fd. As with pools (src/runtime/allocator.ts), buffers still held
- * CLOSE_GRACE_MS after close() are cut off: their views become empty (the ArrayBuffer is
- * detached before the unmap, so nothing can touch unmapped memory) and the fd is closed.
+ * sink may still copy from the fd: a window is unmapped when its last buffer is released, the
+ * fd closed with the last window. As with pools (src/runtime/allocator.ts), buffers the
+ * application drops without releasing them do not leak either: once nothing can reach a
+ * window's memory (or the file), the GC's finaliser unmaps it (closes the fd; reclaim.ts).
  *
  * Thread: the thread that made the MappedFile (views cannot cross threads; Workers and other
  * processes get copies, as for any memory that is not a memfd slot).
@@ -43,13 +44,12 @@
 import { type Pointer, toArrayBuffer } from "bun:ffi";
 import { Buffer, type Memory } from "../buffer.ts";
 import * as fileio from "../../ffi/fileio.ts";
+import { cancelFree, freeWhenUnreachable } from "./reclaim.ts";
 
 /** Bytes per mapping: one ArrayBuffer each (see the header), so as large as is comfortable. */
 export const WINDOW_BYTES = 1024 * 1024 * 1024;
 /** Bytes of consecutive buffers that share one chunk, whose pages go back together. */
 export const CHUNK_BYTES = 4 * 1024 * 1024;
-/** How long buffers still held after close() stay valid, in ms (as pools do). */
-export const CLOSE_GRACE_MS = 1000;
 
 const PAGE = fileio.PAGE_SIZE;
 const alignDown = (n: number, a: number) => n - (n % a);
@@ -97,10 +97,19 @@ export class FileWindow {
     if (--this.#refs === 0) this.close();
   }
 
+  /** Unmaps once nothing can reach the window's memory (unless close() comes first). */
+  closeWhenUnreachable(): void {
+    if (this.#closed) return;
+    const { address } = this;
+    const size = alignUp(this.length, PAGE);
+    freeWhenUnreachable(this.buffer, () => fileio.munmap(address, size), this);
+  }
+
   /** Detaches the views and unmaps (idempotent). Views still held read as empty afterwards. */
   close(): void {
     if (this.#closed) return;
     this.#closed = true;
+    cancelFree(this);
     this.buffer.transfer(0);
     fileio.munmap(this.address, alignUp(this.length, PAGE));
     this.file.windowClosed(this);
@@ -217,6 +226,9 @@ export class MappedFile {
   /** /proc/self/pagemap (to tell written pages), opened on first use, closed with the fd; -1
    * when it cannot be opened (then every buffer counts as written). */
   get pagemapFd(): number {
+    // Not opened after close(): the fds it would add could outlive the file (callers then
+    // treat every range as written, which is always safe).
+    if (this.#closed && this.#pagemap === undefined) return -1;
     return (this.#pagemap ??= fileio.openPagemap());
   }
 
@@ -278,10 +290,11 @@ export class MappedFile {
 
   /**
    * The owner is done (idempotent): the fd closes once no window is left — at once if no buffer
-   * is held, else when the last is released, or after `graceMs` at the latest (windows then
-   * close, and views still held read as empty).
+   * is held, else when the last is released. Buffers held meanwhile stay valid however long;
+   * if they are dropped without being released, the GC's finaliser unmaps the windows and
+   * closes the fds once nothing can reach them.
    */
-  close(graceMs = CLOSE_GRACE_MS): void {
+  close(): void {
     if (this.#closed) return;
     this.release();
     this.#closed = true;
@@ -289,14 +302,23 @@ export class MappedFile {
       this.#closeFd();
       return;
     }
-    setTimeout(() => {
-      for (const w of [...this.#windows]) w.close();
-    }, graceMs).unref();
+    for (const w of this.#windows) w.closeWhenUnreachable();
+    const fd = this.fd;
+    const pagemap = this.#pagemap;
+    freeWhenUnreachable(
+      this,
+      () => {
+        fileio.close(fd);
+        if (pagemap !== undefined && pagemap >= 0) fileio.close(pagemap);
+      },
+      this,
+    );
   }
 
   #closeFd(): void {
     if (this.#fdClosed) return;
     this.#fdClosed = true;
+    cancelFree(this);
     fileio.close(this.fd);
     if (this.#pagemap !== undefined && this.#pagemap >= 0) fileio.close(this.#pagemap);
     this.#pagemap = -1;

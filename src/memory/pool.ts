@@ -401,7 +401,9 @@ export class BufferPool {
    * the last buffer is released (here, or by a peer: then the owner listens for it). Until
    * then buffers still out stay valid, and acquire() returns null. For an element that stops
    * while the application still holds some of its buffers (pulled from an appsink, say).
-   * A buffer that is never released keeps the pool open, as a leaked buffer keeps its memory.
+   * A buffer the application drops without releasing does not keep the pool open for good:
+   * once nothing can reach the pool's memory, the GC's finaliser unmaps it and closes its fds
+   * (Segment.closeWhenUnreachable).
    */
   closeWhenIdle(): void {
     if (this.isClosed || this.closePending) return;
@@ -412,6 +414,7 @@ export class BufferPool {
     this.closePending = true;
     this.waiters = null;
     this.closeIfIdle();
+    if (!this.isClosed) this.arena.segment.closeWhenUnreachable([this.eventFd]);
   }
 
   private closeIfIdle(): void {

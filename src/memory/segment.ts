@@ -15,6 +15,9 @@
  * reads give `undefined`, late writes are dropped, Atomics throw a TypeError. Only then does it
  * unmap. This holds because the ArrayBuffer is the only JS window onto the mapping. It does not
  * cover native code that kept the address (io_uring I/O still in flight): finish that first.
+ * An owner that is done while views may still be in use calls `closeWhenUnreachable()`
+ * instead: the views stay valid, and the mapping and fd go once the GC has collected the
+ * ArrayBuffer (src/memory/reclaim.ts).
  *
  * Security: a received memfd is mapped only if it carries F_SEAL_SHRINK, so the sender cannot
  * truncate the file under our mapping (which would raise SIGBUS on access). Segments this
@@ -22,6 +25,7 @@
  */
 import { toArrayBuffer } from "bun:ffi";
 import * as memfd from "../../ffi/memfd.ts";
+import { cancelFree, freeWhenUnreachable } from "./reclaim.ts";
 
 /** Seals applied to a created segment (size fixed for good; contents stay writable). */
 export const DEFAULT_SEALS = memfd.Seal.SHRINK | memfd.Seal.GROW | memfd.Seal.SEAL;
@@ -127,12 +131,32 @@ export class Segment {
   }
 
   /**
+   * The owner is done, but views over the segment may still be in use: they stay valid, and
+   * the mapping and the fd (with `alsoClose`, fds that belong with it) go once nothing can reach
+   * the ArrayBuffer any more — or at close(), whichever comes first.
+   */
+  closeWhenUnreachable(alsoClose: readonly number[] = []): void {
+    if (this.isClosed) return;
+    const { fd, address, size } = this;
+    freeWhenUnreachable(
+      this.buffer,
+      () => {
+        memfd.munmap(address, size);
+        memfd.close(fd);
+        for (const other of alsoClose) memfd.close(other);
+      },
+      this,
+    );
+  }
+
+  /**
    * Detaches the ArrayBuffer (so every view over it becomes empty), unmaps, closes the fd.
    * Idempotent. Other processes' mappings of the same memfd are unaffected.
    */
   close(): void {
     if (this.isClosed) return;
     this.isClosed = true;
+    cancelFree(this);
     this.buffer.transfer(0);
     memfd.munmap(this.address, this.size);
     memfd.close(this.fd);

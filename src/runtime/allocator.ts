@@ -18,10 +18,9 @@
  * and mapping go as soon as no buffer of it is held any more: at once in the usual case (the
  * pipeline released everything while stopping), else when the application releases the last
  * buffer it still holds (pulled from an appsink after run() ended, say), so those stay valid
- * meanwhile (BufferPool.closeWhenIdle) — but for CLOSE_GRACE_MS at most: then the pool is
- * closed anyway and buffers still held read as empty (their release does nothing). So a
- * buffer that is never released cannot keep fds and mappings alive after its pipeline is gone;
- * copy what must outlive the pipeline by longer than that.
+ * meanwhile, however long (BufferPool.closeWhenIdle). A buffer the application drops without
+ * releasing it does not leak them: once nothing can reach the pool's memory the GC's finaliser
+ * unmaps it and closes its fds (src/memory/reclaim.ts).
  *
  * Thread: the event loop of the process (or Worker) that owns the source.
  */
@@ -35,9 +34,6 @@ export const DEFAULT_POOL_SLOTS = 256;
 export const MIN_POOL_SLOTS = 8;
 /** Bytes a pool aims at: the slot count is POOL_BYTES / slot size, within the bounds above. */
 export const POOL_BYTES = 16 * 1024 * 1024;
-
-/** How long buffers still held after their allocator closed stay valid, in ms. */
-export const CLOSE_GRACE_MS = 1000;
 
 /** How many slots of `slotSize` bytes a pool gets, given an upper bound `maxSlots`. */
 export function poolSlotCount(slotSize: number, maxSlots = DEFAULT_POOL_SLOTS): number {
@@ -112,8 +108,8 @@ export class Allocator {
 
   /**
    * Closes the allocator (idempotent): unblocks waiting tasks; a later acquire() returns null.
-   * The pool is unmapped now if every buffer is back, else when the last one is released, or
-   * after CLOSE_GRACE_MS at the latest.
+   * The pool is unmapped now if every buffer is back, else when the last one is released or
+   * no longer reachable.
    */
   close(): void {
     this.#closed = true;
@@ -123,10 +119,5 @@ export class Allocator {
     this.#pool = null;
     if (p === null) return;
     p.closeWhenIdle();
-    if (!p.closed) {
-      setTimeout(() => {
-        if (!p.closed) void p.close();
-      }, CLOSE_GRACE_MS).unref();
-    }
   }
 }
