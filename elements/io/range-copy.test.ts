@@ -11,12 +11,16 @@ import { Buffer } from "../../src/buffer.ts";
 import { Flow, type FlowReturn } from "../../src/flow.ts";
 import { MappedFile } from "../../src/memory/file-memory.ts";
 import * as fdpass from "../../ffi/fdpass.ts";
-import { FIRST_RUN_BYTES, RangeCopy, RUN_BYTES } from "./range-copy.ts";
+import { RangeCopy } from "./range-copy.ts";
 
 const dir = mkdtempSync(join(tmpdir(), "px-rangecopy-"));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-const SIZE = 3 * RUN_BYTES + 5000;
+/** Runs of 16 MiB (the default is larger) keep the test file small. */
+const RUN = 16 * 1024 * 1024;
+const FIRST_RUN = RUN / 16;
+const SMALL = { runBytes: RUN, firstRunBytes: FIRST_RUN, maxAgeMs: 60_000 };
+const SIZE = 3 * RUN + 5000;
 const content = new Uint8Array(SIZE);
 for (let i = 0; i < SIZE; i += 4096) content[i] = (i >> 12) & 0xff;
 const input = join(dir, "in.bin");
@@ -46,7 +50,7 @@ test("a whole file of untouched buffers goes out in one copy per run; written bu
   const out = join(dir, "out.bin");
   const ofd = openSync(out, "w");
   const { t, log } = target(ofd);
-  const rc = new RangeCopy(t);
+  const rc = new RangeCopy(t, SMALL);
   const f = new MappedFile(openSync(input, "r"));
   const size = f.size();
   const bs = 256 * 1024 + 8; // not page-aligned: runs share edge pages with neighbours
@@ -72,8 +76,8 @@ test("a whole file of untouched buffers goes out in one copy per run; written bu
   expect(log.writes.length).toBeGreaterThanOrEqual(1);
   expect(log.writes.length).toBeLessThanOrEqual(3);
   expect(rc.copied + log.writes.length * bs).toBeGreaterThanOrEqual(SIZE - 3 * bs);
-  const runs = Math.ceil(SIZE / RUN_BYTES);
-  expect(rc.copyCalls).toBeLessThan(runs + RUN_BYTES / bs + 2);
+  const runs = Math.ceil(SIZE / RUN);
+  expect(rc.copyCalls).toBeLessThan(runs + RUN / bs + 2);
   expect(rc.copyCalls).toBeGreaterThanOrEqual(runs);
   // Full runs went to the helper thread (the one with the written buffer did not).
   expect(rc.asyncRuns).toBeGreaterThanOrEqual(runs - 1);
@@ -94,13 +98,13 @@ test("runs start small and double; close() waits for runs being copied, then sto
   const out = join(dir, "out-close.bin");
   const ofd = openSync(out, "w");
   const { t, log } = target(ofd);
-  const rc = new RangeCopy(t);
+  const rc = new RangeCopy(t, SMALL);
   const f = new MappedFile(openSync(input, "r"));
   const size = f.size();
   const bs = 1 << 20;
   const sizes: number[] = [];
   let last = 0;
-  for (let o = 0; o < 2 * RUN_BYTES; o += bs) {
+  for (let o = 0; o < 2 * RUN; o += bs) {
     const b = f.slice(o, bs, size);
     expect(rc.add(ofd, b, o)).toBe(Flow.OK);
     b.release();
@@ -109,7 +113,7 @@ test("runs start small and double; close() waits for runs being copied, then sto
       last = o + bs;
     }
   }
-  expect(sizes.slice(0, 5)).toEqual([FIRST_RUN_BYTES, 2 * FIRST_RUN_BYTES, 4 * FIRST_RUN_BYTES, 8 * FIRST_RUN_BYTES, RUN_BYTES]);
+  expect(sizes.slice(0, 5)).toEqual([FIRST_RUN, 2 * FIRST_RUN, 4 * FIRST_RUN, 8 * FIRST_RUN, RUN]);
   expect(rc.asyncRuns).toBe(sizes.length);
   expect(copiers()).toBe(before + 1);
   rc.close();
@@ -121,11 +125,42 @@ test("runs start small and double; close() waits for runs being copied, then sto
   closeSync(ofd);
 });
 
+test("a run whose first buffer is older than the age bound goes at the next buffer, full or not", () => {
+  const out = join(dir, "age.bin");
+  const ofd = openSync(out, "w");
+  const { t, log } = target(ofd);
+  let clock = 1000;
+  const rc = new RangeCopy(t, { runBytes: RUN, firstRunBytes: RUN, maxAgeMs: 50, now: () => clock });
+  const f = new MappedFile(openSync(input, "r"));
+  const size = f.size();
+  const add = (o: number) => {
+    const b = f.slice(o, 4096, size);
+    expect(rc.add(ofd, b, o)).toBe(Flow.OK);
+    b.release();
+  };
+  add(0);
+  clock += 49;
+  add(4096);
+  expect(rc.pending).toBe(8192); // young and far from full: still held
+  clock += 1;
+  add(8192); // the first buffer is 50 ms old now: the run goes, with this one
+  expect(rc.pending).toBe(0);
+  expect(rc.asyncRuns).toBe(1);
+  add(12288); // a new run, timed from its own first buffer
+  expect(rc.pending).toBe(4096);
+  expect(rc.flush(ofd)).toBe(Flow.OK);
+  rc.close();
+  f.close();
+  closeSync(ofd);
+  expect(new Uint8Array(readFileSync(out))).toEqual(content.subarray(0, 16384));
+  expect(log.writes).toEqual([]);
+});
+
 test("a gap in the source or the output ends a run; buffers of other memory are not accepted", () => {
   const out = join(dir, "gaps.bin");
   const ofd = openSync(out, "w");
   const { t } = target(ofd);
-  const rc = new RangeCopy(t);
+  const rc = new RangeCopy(t, SMALL);
   const f = new MappedFile(openSync(input, "r"));
   const size = f.size();
   // Output: [0,1000) from source 0, [1000,3000) from source 5000, [3000,4000) from source 1000.
@@ -157,7 +192,7 @@ test("an output the kernel cannot copy into is refused once, and the bytes are w
     log.writes.push(at);
     return Flow.OK;
   };
-  const rc = new RangeCopy(t);
+  const rc = new RangeCopy(t, SMALL);
   const f = new MappedFile(openSync(input, "r"));
   const x = f.slice(0, 100, f.size());
   const y = f.slice(100, 100, f.size());
