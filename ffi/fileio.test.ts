@@ -52,7 +52,7 @@ describe("plain file calls", () => {
       expect(fileio.write(fd, content, 100, 50, null)).toBe(50); // continues at the fd's position
       expect(fileio.write(fd, content, 1000, 10, 4096)).toBe(10); // a hole before it
       fileio.fsync(fd);
-      expect(fileio.fstat(fd)).toEqual({ size: 4106, isFile: true, isBlockDevice: false });
+      expect(fileio.fstat(fd)).toEqual({ size: 4106, isFile: true, isBlockDevice: false, isFIFO: false, isSocket: false });
       expect(fileio.fileSize(fd)).toBe(4106);
       const got = new Uint8Array(200);
       expect(fileio.read(fd, got, 0, 150, 0)).toBe(150);
@@ -71,6 +71,21 @@ describe("plain file calls", () => {
     }
     expect(readFileSync(p).subarray(0, 150)).toEqual(Buffer.from(content.subarray(0, 150)));
     expect(() => fileio.close(fd)).toThrow(/EBADF/);
+  });
+
+  test("fstat tells sockets and pipes from regular files", () => {
+    const [a, b] = fdpass.socketpair();
+    const fifo = join(dir, "fifo");
+    Bun.spawnSync(["mkfifo", fifo]);
+    const p = fileio.open(fifo, fileio.O.RDWR); // read-write: does not wait for a writer
+    try {
+      expect(fileio.fstat(a)).toMatchObject({ isSocket: true, isFIFO: false, isFile: false });
+      expect(fileio.fstat(p)).toMatchObject({ isSocket: false, isFIFO: true, isFile: false });
+    } finally {
+      fileio.close(a);
+      fileio.close(b);
+      fileio.close(p);
+    }
   });
 
   test("failures are ErrnoErrors naming the call, the path and the errno", () => {

@@ -69,6 +69,11 @@ export const O = { RDONLY: 0, WRONLY: 0o1, RDWR: 0o2, CREAT: 0o100, TRUNC: 0o100
 export const S_IFMT = 0o170000;
 export const S_IFREG = 0o100000;
 export const S_IFBLK = 0o060000;
+export const S_IFIFO = 0o010000;
+export const S_IFSOCK = 0o140000;
+
+/** What fstat tells of an open file. */
+export type FileStat = { size: number; isFile: boolean; isBlockDevice: boolean; isFIFO: boolean; isSocket: boolean };
 
 const encoder = new TextEncoder();
 /** fstat's two results (size, st_mode), filled by the shim. */
@@ -85,10 +90,10 @@ export function close(fd: number): void {
 }
 
 /** Size and type of an open file. Throws ErrnoError. */
-export function fstat(fd: number): { size: number; isFile: boolean; isBlockDevice: boolean } {
+export function fstat(fd: number): FileStat {
   check(`fstat(${fd})`, files.px_fileio_fstat(fd, statOut));
   const type = Number(statOut[1]) & S_IFMT;
-  return { size: Number(statOut[0]), isFile: type === S_IFREG, isBlockDevice: type === S_IFBLK };
+  return { size: Number(statOut[0]), isFile: type === S_IFREG, isBlockDevice: type === S_IFBLK, isFIFO: type === S_IFIFO, isSocket: type === S_IFSOCK };
 }
 
 /** The size of an open file, without allocating. Throws ErrnoError. */

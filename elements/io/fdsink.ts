@@ -12,9 +12,9 @@
  * of it that fdsink closes at EOS or stop), behind a small bounded queue: a slow reader blocks the pushing task (backpressure), never the event loop. A write
  * error (EPIPE when the reader went away) is a resource error on the bus.
  */
-import { fstatSync, writeSync } from "node:fs";
 import type { FileSink as BunFileSink } from "bun";
 import type { Buffer } from "../../src/buffer.ts";
+import * as fileio from "../../ffi/fileio.ts";
 import type { Event } from "../../src/events.ts";
 import { Flow, type FlowReturn } from "../../src/flow.ts";
 import { type ElementMeta, template } from "../../src/graph/element.ts";
@@ -56,11 +56,11 @@ export class FdSink extends AsyncSink<P> {
     const fd = this.props.fd;
     let st;
     try {
-      st = fstatSync(fd);
+      st = fileio.fstat(fd);
     } catch (err) {
       throw new PropertyError(this.name, "fd", `${this.name}: fd ${fd} cannot be written: ${errorText(err)}`, "give fd= a descriptor this process has open");
     }
-    this.#regular = !(st.isFIFO() || st.isSocket());
+    this.#regular = !(st.isFIFO || st.isSocket);
   }
 
   override start(): void {
@@ -94,7 +94,7 @@ export class FdSink extends AsyncSink<P> {
     const d = buf.data;
     let off = 0;
     try {
-      while (off < d.length) off += writeSync(this.props.fd, d, off, d.length - off);
+      while (off < d.length) off += fileio.write(this.props.fd, d, off, d.length - off, null);
     } catch (err) {
       if ((err as { code?: string }).code === "EAGAIN") {
         // A non-blocking fd that is full: write the rest (and all that follows) asynchronously.

@@ -16,8 +16,8 @@
  * `timeout` (µs, as GStreamer), the element message "fdsrc-timeout" is posted each time no
  * data has come for that long (pipe/socket mode).
  */
-import { fstatSync, readSync } from "node:fs";
 import { Buffer, TIME_NONE } from "../../src/buffer.ts";
+import * as fileio from "../../ffi/fileio.ts";
 import { type ElementMeta, template } from "../../src/graph/element.ts";
 import { PropertyError, Type, type Static } from "../../src/graph/properties.ts";
 import { type CreateResult, errorText, Source, WAIT } from "../../src/graph/source.ts";
@@ -68,11 +68,11 @@ export class FdSrc extends Source<P> {
     const fd = this.props.fd;
     let st;
     try {
-      st = fstatSync(fd);
+      st = fileio.fstat(fd);
     } catch (err) {
       throw new PropertyError(this.name, "fd", `${this.name}: fd ${fd} cannot be read: ${errorText(err)}`, "give fd= a descriptor this process has open");
     }
-    this.#regular = st.isFile() || st.isBlockDevice();
+    this.#regular = st.isFile || st.isBlockDevice;
     if (this.#regular) this.#alloc = new Allocator(this.props.blocksize, this.name, 64);
   }
 
@@ -125,7 +125,7 @@ export class FdSrc extends Source<P> {
     if (buf === null) return WAIT;
     let n: number;
     try {
-      n = readSync(this.props.fd, buf.data, 0, bs, null);
+      n = fileio.read(this.props.fd, buf.data, 0, bs, null);
     } catch (err) {
       buf.release();
       return this.error("resource", `${this.name}: could not read fd ${this.props.fd}: ${errorText(err)}`);
