@@ -12,10 +12,11 @@
  * 106–109 ms for `cp`'s single call): the sink's thread then wakes a few times per file
  * instead of every few milliseconds, and leaves both cores to the copy. Holding a run costs no
  * memory (its buffers are views of the file nobody touched), but delays the output; so a run
- * also goes once its first buffer is RUN_MAX_AGE_MS old, and a slow stream lands promptly. When the check finds that something wrote into the run, each
- * buffer is decided on its own: untouched ones are still copied by the kernel, written ones go
- * to the sink's ordinary write, at their own offsets. The sink flushes the run before anything
- * else it writes, at EOS and when stopping.
+ * also goes once its first buffer is RUN_MAX_AGE_MS old, and a slow stream lands promptly.
+ * When the check finds that something wrote into the run, each buffer is decided on its own:
+ * untouched ones are still copied by the kernel, written ones go to the sink's ordinary write,
+ * at their own offsets. The sink flushes the run before anything else it writes, at EOS and
+ * when stopping.
  *
  * Overlap. A full run is copied on a helper thread (ffi/fileio.ts Copier), not on the sink's:
  * while the kernel copies it, the pipeline cuts, pushes and collects the next run, so the
@@ -36,9 +37,6 @@ import * as fileio from "../../ffi/fileio.ts";
 
 /** Bytes of consecutive buffers copied in one call (and held until then), at most. */
 export const RUN_BYTES = 256 * 1024 * 1024;
-/** The first run's size: runs then double up to RUN_BYTES, so the kernel starts copying soon
- * instead of waiting for a full run to be cut and pushed. */
-export const FIRST_RUN_BYTES = RUN_BYTES / 16;
 /** A run whose first buffer came this long ago goes at the next buffer, full or not. */
 export const RUN_MAX_AGE_MS = 50;
 /** Runs being copied on the helper thread at once (see the header). */
@@ -46,7 +44,10 @@ export const RUNS_IN_FLIGHT = 4;
 
 /** Run sizes and age (tests use small ones), and the clock the age is read from. */
 export interface RunOptions {
+  /** The largest run (RUN_BYTES). */
   runBytes?: number;
+  /** The first run's size (runBytes / 16): runs then double, so the kernel starts copying soon
+   * instead of waiting for a full run to be cut and pushed. */
   firstRunBytes?: number;
   maxAgeMs?: number;
   now?: () => number;
