@@ -7,7 +7,8 @@
  *
  * For each case: buffers/s (or bytes/s) net of start-up (the s0 time of the same tool, measured
  * in the same run), the median over the repetitions, the ratio Parallax ÷ GStreamer, and peak
- * RSS of each. Start-up itself is case s0.
+ * RSS of each. Start-up itself is case s0, repeated at least S0_REPS times: one launch takes
+ * ≈ 30 ms, and with a handful of them run-to-run noise decides the ratio either way.
  */
 import { existsSync, mkdirSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -35,6 +36,8 @@ type Case = {
 };
 
 const REPS = Number(flag("--reps") ?? 3);
+/** Repetitions of s0 at the least (each is one short launch of each tool, alternated). */
+const S0_REPS = 31;
 const ONLY = flag("--only")?.split(",");
 const JSON_OUT = flag("--json");
 const EXE = flag("--exe");
@@ -190,7 +193,8 @@ for (const c of CASES) {
   const px: Sample[] = [];
   const gs: Sample[] = [];
   const ot: Sample[] = [];
-  for (let r = 0; r < REPS; r++) {
+  const reps = c.id === "s0" ? Math.max(REPS, S0_REPS) : REPS;
+  for (let r = 0; r < reps; r++) {
     c.beforeRun?.();
     px.push(timeCmd(pxCmd(pxText)));
     c.beforeRun?.();
