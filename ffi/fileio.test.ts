@@ -4,7 +4,8 @@
  * and with the pagemap-entry fallback), and `copyRange` copies in the kernel or says why not.
  */
 import { afterAll, describe, expect, test } from "bun:test";
-import { closeSync, mkdtempSync, openSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { closeSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { threadsNamed } from "./testing.ts";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { toArrayBuffer } from "bun:ffi";
@@ -239,14 +240,7 @@ describe("Copier (copy_file_range on a helper thread)", () => {
   });
 
   test("closing finishes the jobs still queued, and leaves no thread behind", () => {
-    // Counted by name: the runtime may start or end threads of its own meanwhile.
-    const threads = () => readdirSync("/proc/self/task").filter((t) => {
-        try {
-          return readFileSync(`/proc/self/task/${t}/comm`, "utf8").trim() === "px-copier";
-        } catch {
-          return false; // a thread that ended while we looked
-        }
-      }).length;
+    const threads = () => threadsNamed("px-copier");
     const before = threads();
     const out = join(dir, "copier2.bin");
     const i = openSync(path, "r");

@@ -23,6 +23,48 @@ export function mappingsNamed(name: string): number {
     .filter((l) => l.includes(name)).length;
 }
 
+/** Threads of this process named `name` (their comm, as pthread_setname_np set it). */
+export function threadsNamed(name: string): number {
+  return readdirSync("/proc/self/task").filter((t) => {
+    try {
+      return readFileSync(`/proc/self/task/${t}/comm`, "utf8").trim() === name;
+    } catch {
+      return false; // a thread that ended while we looked
+    }
+  }).length;
+}
+
+/** Every process below `root` (children, their children, …), each with its command line. */
+export function descendants(root = process.pid): Map<number, string> {
+  const kids = new Map<number, number[]>();
+  for (const d of readdirSync("/proc")) {
+    if (!/^\d+$/.test(d)) continue;
+    try {
+      const stat = readFileSync(`/proc/${d}/stat`, "utf8");
+      const ppid = Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[1]);
+      const l = kids.get(ppid) ?? [];
+      l.push(Number(d));
+      kids.set(ppid, l);
+    } catch {
+      // gone
+    }
+  }
+  const out = new Map<number, string>();
+  const stack = [...(kids.get(root) ?? [])];
+  while (stack.length > 0) {
+    const p = stack.pop()!;
+    let cmdline = "";
+    try {
+      cmdline = readFileSync(`/proc/${p}/cmdline`, "utf8").split("\0").join(" ");
+    } catch {
+      // gone meanwhile, or a zombie: still a descendant
+    }
+    out.set(p, cmdline);
+    stack.push(...(kids.get(p) ?? []));
+  }
+  return out;
+}
+
 /** Resident set size in bytes. */
 export function rssBytes(): number {
   const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync("/proc/self/status", "utf8"));

@@ -5,43 +5,16 @@
  * and warm hosts nobody takes are closed — nothing outlives the test.
  */
 import { afterEach, beforeAll, beforeEach, expect, test } from "bun:test";
-import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fromLaunch, type Message } from "../src/index.ts";
 import { discardWarmHosts, prewarmHosts, warmHostCount } from "../src/isolation/warm.ts";
-import { eventually } from "../ffi/testing.ts";
+import { descendants, eventually } from "../ffi/testing.ts";
 import { FIXTURE } from "./isolation.fixture.ts";
 import type { FakeSink } from "../elements/testing/fakesink.ts";
 
 const dir = mkdtempSync(join(tmpdir(), "px-isolation-warm-"));
-
-/** Every process below this one, with its command line. */
-function descendants(root = process.pid): Map<number, string> {
-  const kids = new Map<number, number[]>();
-  for (const d of readdirSync("/proc")) {
-    if (!/^\d+$/.test(d)) continue;
-    try {
-      const stat = readFileSync(`/proc/${d}/stat`, "utf8");
-      const ppid = Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[1]);
-      kids.set(ppid, [...(kids.get(ppid) ?? []), Number(d)]);
-    } catch {
-      // gone
-    }
-  }
-  const out = new Map<number, string>();
-  const stack = [...(kids.get(root) ?? [])];
-  while (stack.length > 0) {
-    const p = stack.pop()!;
-    try {
-      out.set(p, readFileSync(`/proc/${p}/cmdline`, "utf8").split("\0").join(" "));
-    } catch {
-      continue;
-    }
-    stack.push(...(kids.get(p) ?? []));
-  }
-  return out;
-}
 
 /** Pids of warm hosts that have started (the host itself, not its namespace wrapper). */
 function warmHostPids(): number[] {

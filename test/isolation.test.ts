@@ -5,7 +5,7 @@
  * protocols), the CLI, and that nothing — process, fd, memfd — outlives a run.
  */
 import { afterEach, beforeAll, beforeEach, describe, expect, test } from "bun:test";
-import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fromLaunch, type Message } from "../src/index.ts";
@@ -14,7 +14,7 @@ import { BufferFlag } from "../src/buffer.ts";
 import { PipelineError } from "../src/graph/pipeline.ts";
 import type { IsolationReport, RestartRecord } from "../src/isolation/executor.ts";
 import { fdTargets } from "../src/isolation/fds.ts";
-import { eventually } from "../ffi/testing.ts";
+import { descendants, eventually } from "../ffi/testing.ts";
 import { FIXTURE } from "./isolation.fixture.ts";
 import type { FakeSink } from "../elements/testing/fakesink.ts";
 import type { AppSrc } from "../elements/app/appsrc.ts";
@@ -22,31 +22,6 @@ import type { AppSink } from "../elements/app/appsink.ts";
 
 const dir = mkdtempSync(join(tmpdir(), "px-isolation-"));
 const ROOT = join(import.meta.dir, "..");
-
-/** Every process below this one (children, and the hosts their namespace wrappers forked). */
-function descendants(root = process.pid): number[] {
-  const kids = new Map<number, number[]>();
-  for (const d of readdirSync("/proc")) {
-    if (!/^\d+$/.test(d)) continue;
-    try {
-      const stat = readFileSync(`/proc/${d}/stat`, "utf8");
-      const ppid = Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[1]);
-      const l = kids.get(ppid) ?? [];
-      l.push(Number(d));
-      kids.set(ppid, l);
-    } catch {
-      // gone
-    }
-  }
-  const out: number[] = [];
-  const stack = [...(kids.get(root) ?? [])];
-  while (stack.length > 0) {
-    const p = stack.pop()!;
-    out.push(p);
-    stack.push(...(kids.get(p) ?? []));
-  }
-  return out;
-}
 
 function linkish(): string[] {
   return fdTargets().filter((t) => t.startsWith("socket:") || t.includes("memfd:") || t.includes("anon_inode:[eventfd]"));
@@ -75,13 +50,13 @@ beforeAll(async () => {
 }, 20_000);
 
 beforeEach(() => {
-  before = { fds: linkish(), procs: new Set(descendants()) };
+  before = { fds: linkish(), procs: new Set(descendants().keys()) };
 });
 
 afterEach(async () => {
   // Nothing a run made may outlive it: no process, no socket, memfd or eventfd. (Other suites
   // in the same process may hold their own: only what appeared during the test counts.)
-  expect(await eventually(() => descendants().every((p) => before.procs.has(p)), 3000)).toBe(true);
+  expect(await eventually(() => [...descendants().keys()].every((p) => before.procs.has(p)), 3000)).toBe(true);
   const ok = await eventually(() => extra(before.fds, linkish()).length === 0, 3000);
   expect(ok ? [] : extra(before.fds, linkish())).toEqual([]);
 });

@@ -4,7 +4,8 @@
  * offsets starts a new run; an output the kernel cannot copy into gets the bytes written.
  */
 import { afterAll, expect, test } from "bun:test";
-import { closeSync, mkdtempSync, openSync, readdirSync, readFileSync, readSync, rmSync, writeFileSync, writeSync } from "node:fs";
+import { closeSync, mkdtempSync, openSync, readFileSync, readSync, rmSync, writeFileSync, writeSync } from "node:fs";
+import { threadsNamed } from "../../ffi/testing.ts";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Buffer } from "../../src/buffer.ts";
@@ -86,14 +87,7 @@ test("a whole file of untouched buffers goes out in one copy per run; written bu
 });
 
 test("runs start small and double; close() waits for runs being copied, then stops the helper thread", () => {
-  const copiers = () =>
-    readdirSync("/proc/self/task").filter((t) => {
-      try {
-        return readFileSync(`/proc/self/task/${t}/comm`, "utf8").trim() === "px-copier";
-      } catch {
-        return false; // a thread that ended while we looked
-      }
-    }).length;
+  const copiers = () => threadsNamed("px-copier");
   const before = copiers();
   const out = join(dir, "out-close.bin");
   const ofd = openSync(out, "w");
