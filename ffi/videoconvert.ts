@@ -5,8 +5,8 @@
  *
  * Loading is lazy (a lazyShim table, so a sandboxed host opens it with the other shims before
  * its seccomp filter, ffi/lib.ts openDeclaredShims) and never throws: `videoconvertShim()`
- * returns the symbols, or null when the shim was not built or cannot be opened (the reason is kept in `videoconvertShimError()`), and
- * the converter then keeps its JS tables. PARALLAX_NO_NATIVE_VIDEOCONVERT=1 forces that fallback
+ * returns the symbols, or null when the shim was not built or cannot be opened (the reason is
+ * kept in `videoconvertShimError()`), and the converter then keeps its JS tables. PARALLAX_NO_NATIVE_VIDEOCONVERT=1 forces that fallback
  * (for tests and for comparing the two).
  *
  * Per frame a call takes typed arrays only (bun:ffi passes their start): the frame buffers,
@@ -48,40 +48,29 @@ export const SYMBOLS = {
   px_vc_const_nmatrix: { args: [], returns: T.i32 },
 } as const;
 
+/** The arguments both kernels start with: the two frames, the plane geometry, the RGB layout. */
+type FrameArgs = [
+  src: Uint8Array,
+  srcLength: number,
+  planes: Int32Array,
+  dst: Uint8Array,
+  dstLength: number,
+  width: number,
+  height: number,
+  layout: RgbLayout,
+];
+
 export type VideoconvertShim = {
   /**
-   * (src, srcLength, planes, dst, dstLength, width, height, layout, coef) → 0 or -errno.
-   * Synchronous, on the caller's thread; writes only inside the geometry `planes` describes.
+   * (…frame, coef) → 0 or -errno. Synchronous, on the caller's thread; writes only inside the
+   * geometry `planes` describes.
    */
-  readonly px_vc_i420_to_rgb: (
-    src: Uint8Array,
-    srcLength: number,
-    planes: Int32Array,
-    dst: Uint8Array,
-    dstLength: number,
-    width: number,
-    height: number,
-    layout: RgbLayout,
-    coef: Int16Array,
-  ) => number;
+  readonly px_vc_i420_to_rgb: (...args: [...FrameArgs, coef: Int16Array]) => number;
   /**
-   * (src, srcLength, planes, dst, dstLength, width, height, layout (RGBA or BGRA),
-   * chromaStep (1: I420, 2: NV12), cosited (1: chroma on even columns, 0: centred), matrix)
-   * → 0 or -errno. Synchronous, on the caller's thread.
+   * (…frame with layout RGBA or BGRA, chromaStep (1: I420, 2: NV12), cosited (1: chroma on even
+   * columns, 0: centred), matrix) → 0 or -errno. Synchronous, on the caller's thread.
    */
-  readonly px_vc_rgb_to_yuv420: (
-    src: Uint8Array,
-    srcLength: number,
-    planes: Int32Array,
-    dst: Uint8Array,
-    dstLength: number,
-    width: number,
-    height: number,
-    layout: RgbLayout,
-    chromaStep: 1 | 2,
-    cosited: 0 | 1,
-    matrix: Int32Array,
-  ) => number;
+  readonly px_vc_rgb_to_yuv420: (...args: [...FrameArgs, chromaStep: 1 | 2, cosited: 0 | 1, matrix: Int32Array]) => number;
   readonly px_vc_const_nplanes: () => number;
   readonly px_vc_const_ncoef: () => number;
   readonly px_vc_const_nplanes_rgb: () => number;
