@@ -6,7 +6,9 @@
  *
  * Also the plain file calls of the file elements (`open`, `fstat`, `read`, `write`, `fsync`,
  * `close`), which they make here rather than through node:fs: loading node:fs costs a compiled
- * launch 3–5 ms of start-up, more than the rest of a file pipeline's set-up.
+ * launch 3–5 ms of start-up, more than the rest of a file pipeline's set-up. `close` and
+ * `fileSize` repeat ffi/memfd.ts's close and fstatSize on purpose: with them here a file
+ * pipeline opens this one shim only (each further shim costs a launch ≈ 1 ms to open).
  *
  * Failures of set-up calls throw ErrnoError. The per-buffer calls (`copyRange`,
  * `pagesWritten`) return -errno instead, so the data path can fall back without throwing.
@@ -15,6 +17,7 @@
 import { FFIType as T, type Pointer } from "bun:ffi";
 import { check } from "./errno.ts";
 import { lazyShim } from "./lib.ts";
+import { cstring } from "./memfd.ts";
 
 /** The fileio shim's symbol table: unchecked native calls (-errno results). */
 export const raw = lazyShim("fileio", {
@@ -75,14 +78,13 @@ export const S_IFSOCK = 0o140000;
 /** What fstat tells of an open file. */
 export type FileStat = { size: number; isFile: boolean; isBlockDevice: boolean; isFIFO: boolean; isSocket: boolean };
 
-const encoder = new TextEncoder();
 /** fstat's two results (size, st_mode), filled by the shim. */
 const statOut = new BigInt64Array(2);
 
 /** Opens `path` (O flags; close-on-exec always); returns the fd. Throws ErrnoError (code
  * "ENOENT", "EACCES", "EPERM" in a sandbox, …) naming the call and the path. */
 export function open(path: string, flags: number, mode = 0o666): number {
-  return check(`open("${path}")`, files.px_fileio_open(encoder.encode(`${path}\0`), flags, mode));
+  return check(`open("${path}")`, files.px_fileio_open(cstring(path), flags, mode));
 }
 
 export function close(fd: number): void {
