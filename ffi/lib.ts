@@ -135,3 +135,29 @@ export function lazyShim<Fns extends Record<string, FFIFunction>>(name: ShimName
 export function openDeclaredShims(): void {
   for (const open of declared) open();
 }
+
+/**
+ * A native library the code can do without (it keeps a JS path): `get()` loads it once with
+ * `load` and returns it, or null when `disableEnv` is set to "1" or `load` throws; `error()`
+ * says why it is null (null when it loaded or was not tried yet).
+ */
+export function optionalLibrary<T>(disableEnv: string, load: () => T): { get(): T | null; error(): string | null } {
+  let loaded: T | null | undefined;
+  let why: string | null = null;
+  return {
+    get(): T | null {
+      if (loaded !== undefined) return loaded;
+      loaded = null;
+      if (process.env[disableEnv] === "1") why = `disabled by ${disableEnv}=1`;
+      else {
+        try {
+          loaded = load();
+        } catch (e) {
+          why = e instanceof Error ? e.message : String(e);
+        }
+      }
+      return loaded;
+    },
+    error: () => why,
+  };
+}

@@ -17,7 +17,7 @@
  * a geometry or layout that makes no sense; ERANGE: a buffer too small for it).
  */
 import { FFIType as T } from "bun:ffi";
-import { lazyShim } from "./lib.ts";
+import { lazyShim, optionalLibrary } from "./lib.ts";
 
 /** Output pixel layouts, as csrc/videoconvert.c numbers them. */
 export const RgbLayout = { RGBA: 0, BGRA: 1, RGB: 2 } as const;
@@ -80,33 +80,18 @@ export type VideoconvertShim = {
 export const NO_NATIVE_ENV = "PARALLAX_NO_NATIVE_VIDEOCONVERT";
 
 const table = lazyShim("videoconvert", SYMBOLS) as unknown as VideoconvertShim;
-let loaded: VideoconvertShim | null | undefined;
-let loadError: string | null = null;
+
+const shim = optionalLibrary(NO_NATIVE_ENV, () => {
+  // A stale .so from another version of the array layout would read the wrong fields.
+  const layout = [table.px_vc_const_nplanes(), table.px_vc_const_ncoef(), table.px_vc_const_nplanes_rgb(), table.px_vc_const_nmatrix()];
+  if (layout.join() !== [I420_PLANE_FIELDS, COEF_FIELDS, RGB_PLANE_FIELDS, MATRIX_FIELDS].join()) {
+    throw new Error(`build/libvideoconvert.so does not match ffi/videoconvert.ts; run \`bun run build:shims\``);
+  }
+  return table;
+});
 
 /** The shim's symbols, or null when it cannot be loaded (see videoconvertShimError()). */
-export function videoconvertShim(): VideoconvertShim | null {
-  if (loaded !== undefined) return loaded;
-  if (process.env[NO_NATIVE_ENV] === "1") {
-    loadError = `disabled by ${NO_NATIVE_ENV}=1`;
-    loaded = null;
-    return null;
-  }
-  try {
-    const s = table;
-    // A stale .so from another version of the array layout would read the wrong fields.
-    const layout = [s.px_vc_const_nplanes(), s.px_vc_const_ncoef(), s.px_vc_const_nplanes_rgb(), s.px_vc_const_nmatrix()];
-    if (layout.join() !== [I420_PLANE_FIELDS, COEF_FIELDS, RGB_PLANE_FIELDS, MATRIX_FIELDS].join()) {
-      throw new Error(`build/libvideoconvert.so does not match ffi/videoconvert.ts; run \`bun run build:shims\``);
-    }
-    loaded = s;
-  } catch (e) {
-    loadError = e instanceof Error ? e.message : String(e);
-    loaded = null;
-  }
-  return loaded;
-}
+export const videoconvertShim = (): VideoconvertShim | null => shim.get();
 
 /** Why videoconvertShim() returned null (null when it loaded, or was not tried yet). */
-export function videoconvertShimError(): string | null {
-  return loadError;
-}
+export const videoconvertShimError = (): string | null => shim.error();

@@ -11,6 +11,7 @@
  * Pointers are passed as TypedArrays (subarrays included: bun:ffi passes their start).
  */
 import { dlopen, FFIType } from "bun:ffi";
+import { optionalLibrary } from "./lib.ts";
 
 const { ptr: P, i32 } = FFIType;
 
@@ -63,30 +64,13 @@ export type LibYuv = {
   readonly ARGBToI420: PackedToPlanar;
 };
 
-let loaded: LibYuv | null | undefined;
-let loadError: string | null = null;
+const lib = optionalLibrary("PARALLAX_NO_LIBYUV", () => dlopen(LIBYUV_SONAME, SYMBOLS).symbols as unknown as LibYuv);
 
 /** The libyuv symbols, or null when the library cannot be loaded (see libyuvError()). */
-export function libyuv(): LibYuv | null {
-  if (loaded !== undefined) return loaded;
-  if (process.env.PARALLAX_NO_LIBYUV) {
-    loadError = "disabled by PARALLAX_NO_LIBYUV";
-    loaded = null;
-    return null;
-  }
-  try {
-    loaded = dlopen(LIBYUV_SONAME, SYMBOLS).symbols as unknown as LibYuv;
-  } catch (e) {
-    loadError = e instanceof Error ? e.message : String(e);
-    loaded = null;
-  }
-  return loaded;
-}
+export const libyuv = (): LibYuv | null => lib.get();
 
 /** Why libyuv() returned null (null when it loaded, or was not tried yet). */
-export function libyuvError(): string | null {
-  return loadError;
-}
+export const libyuvError = (): string | null => lib.error();
 
 /** Size of libyuv's `struct YuvConstants` (x86 layout of libyuv 2022+: 3×32 bytes, 2×16 int16). */
 export const YUV_CONSTANTS_SIZE = 160;
