@@ -6,10 +6,13 @@
  *    (and the compiled executable that embeds it) does not need liburing at run time; it falls
  *    back to the shared `-luring` otherwise.
  * 2. Unless `--shims-only` is given, compiles `bin/parallax.ts` into the single executable
- *    `dist/parallax` with `bun build --compile`. ffi/lib.ts imports every shim with
- *    `{ type: "file" }`, so the .so files are embedded and dlopen'ed from inside the binary.
- *    src/scheduling/worker.ts is a second entry point: the data Workers of hybrid scheduling
- *    load it from inside the executable (src/scheduling/host.ts, workerUrl).
+ *    `dist/parallax-runtime` with `bun build --compile`, and the launcher
+ *    csrc/launcher/launcher.c into `dist/parallax`, the command to run: it starts the
+ *    executable beside it with the JavaScriptCore options it needs (see launcher.c; the two
+ *    files go together). ffi/lib.ts imports every shim with `{ type: "file" }`, so the .so
+ *    files are embedded and dlopen'ed from inside the binary. src/scheduling/worker.ts is a
+ *    second entry point: the data Workers of hybrid scheduling load it from inside the
+ *    executable (src/scheduling/host.ts, workerUrl).
  * 3. Start-up (a one-buffer `parallax launch` should end as fast as gst-launch-1.0's; see
  *    bin/parallax.ts): the executable is built twice. The first build is run on START_UP_RUNS
  *    with BUN_BYTECODE_ORDER_OUT set, which records the functions each run used; the second
@@ -28,7 +31,11 @@ const CSRC = join(ROOT, "csrc");
 const BUILD = join(ROOT, "build");
 const ENTRY = join(ROOT, "bin", "parallax.ts");
 const WORKER_ENTRY = join(ROOT, "src", "scheduling", "worker.ts");
+/** The command: the launcher, which starts RUNTIME (csrc/launcher/launcher.c). */
 const OUTFILE = join(ROOT, "dist", "parallax");
+/** The compiled executable; the launcher finds it by appending "-runtime" to its own path. */
+const RUNTIME = `${OUTFILE}-runtime`;
+const LAUNCHER_SOURCE = join(CSRC, "launcher", "launcher.c");
 /** Recorded bytecode-order profiles (build/, not committed: each build records its own). */
 const ORDER_DIR = join(BUILD, "bytecode-order");
 /**
@@ -100,8 +107,12 @@ function compile(orderFiles: string[]): void {
     ENTRY,
     WORKER_ENTRY,
     "--outfile",
-    OUTFILE,
+    RUNTIME,
   ]);
+}
+
+function buildLauncher(): void {
+  run(["gcc", "-O2", "-Wall", "-Werror", "-o", OUTFILE, LAUNCHER_SOURCE]);
 }
 
 /** Runs the fresh executable on START_UP_RUNS, recording bytecode order; returns the profiles. */
@@ -128,6 +139,7 @@ function buildExecutable(): void {
   }
   mkdirSync(join(ROOT, "dist"), { recursive: true });
   compile([]);
+  buildLauncher();
   const profiles = recordStartUp();
   if (profiles.length > 0) compile(profiles);
 }
