@@ -55,6 +55,8 @@ const START_UP_RUNS = [
  */
 const START_UP_JIT_POLICY = 16;
 const CFLAGS = ["-O2", "-fPIC", "-shared", "-Wall", "-Werror"];
+/** The launcher is built without the C library (see launcher.c), so gcc must not call into it. */
+export const LAUNCHER_CFLAGS = ["-O2", "-Wall", "-Werror", "-static", "-nostdlib", "-fno-stack-protector", "-fno-builtin", "-fno-tree-loop-distribute-patterns"];
 const STATIC_LIBURING = "/usr/lib/x86_64-linux-gnu/liburing.a";
 
 /** Extra linker arguments per shim (by file stem). */
@@ -112,7 +114,7 @@ function compile(orderFiles: string[]): void {
 }
 
 function buildLauncher(): void {
-  run(["gcc", "-O2", "-Wall", "-Werror", "-o", OUTFILE, LAUNCHER_SOURCE]);
+  run(["gcc", ...LAUNCHER_CFLAGS, "-o", OUTFILE, LAUNCHER_SOURCE]);
 }
 
 /** Runs the fresh executable on START_UP_RUNS, recording bytecode order; returns the profiles. */
@@ -144,5 +146,7 @@ function buildExecutable(): void {
   if (profiles.length > 0) compile(profiles);
 }
 
-buildShims();
-if (!process.argv.includes("--shims-only")) buildExecutable();
+if (import.meta.main) {
+  buildShims();
+  if (!process.argv.includes("--shims-only")) buildExecutable();
+}
