@@ -5,6 +5,10 @@
  *
  *   bun run bench:peer [--json FILE] [--reps N] [--only a,k1] [--exe dist/parallax]
  *
+ * `bun run bench:peer` builds dist/parallax first (scripts/build.ts), so that what is measured
+ * is the code checked out, compiled as users run it; `bun bench/peer.ts` alone uses the
+ * dist/parallax already there (or the source, slower to start, when there is none).
+ *
  * For each case: buffers/s (or bytes/s) net of start-up (the s0 time of the same tool, measured
  * in the same run), the median over the repetitions, the ratio Parallax ÷ GStreamer, and peak
  * RSS of each. Start-up itself is case s0, repeated at least S0_REPS times: one launch takes
