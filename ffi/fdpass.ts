@@ -17,8 +17,7 @@
  */
 import { FFIType as T, type Pointer, ptr } from "bun:ffi";
 import { check, Errno } from "./errno.ts";
-import { lazyShim } from "./lib.ts";
-import { cstring } from "./memfd.ts";
+import { cstring, lazyShim } from "./lib.ts";
 
 /** The fdpass shim's symbol table: unchecked native calls (-errno results). */
 export const raw = lazyShim("fdpass", {

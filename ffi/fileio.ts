@@ -16,8 +16,7 @@
  */
 import { FFIType as T, type Pointer } from "bun:ffi";
 import { check } from "./errno.ts";
-import { lazyShim } from "./lib.ts";
-import { cstring } from "./memfd.ts";
+import { cstring, lazyShim } from "./lib.ts";
 
 /** The fileio shim's symbol table: unchecked native calls (-errno results). */
 export const raw = lazyShim("fileio", {

@@ -3,7 +3,7 @@ import { cpSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { FFIType as T } from "bun:ffi";
-import { lazyShim, openDeclaredShims, ShimLoadError, shimPath } from "./lib.ts";
+import { lazyShim, loadBeforeSandbox, openDeclaredShims, ShimLoadError, shimPath } from "./lib.ts";
 
 describe("shim loader", () => {
   const dir = mkdtempSync(join(tmpdir(), "px-lib-"));
@@ -67,5 +67,29 @@ describe("shim loader", () => {
     expect(raw.px_sched_gettid).not.toBe(standIn);
     expect(raw.px_sched_gettid()).toBeGreaterThan(0);
     expect(() => broken.px_no_such_symbol()).toThrow(ShimLoadError);
+  });
+
+  test("openDeclaredShims runs the loaders given to loadBeforeSandbox, and opens the tables they make", () => {
+    let loaded = 0;
+    let table: { px_sched_gettid(): number } = { px_sched_gettid: () => 0 };
+    let standIn = table.px_sched_gettid;
+    loadBeforeSandbox(() => {
+      loaded++;
+      // As a module loaded on first use would: its table is declared while openDeclaredShims runs.
+      table = lazyShim("sched", { px_sched_gettid: { args: [], returns: T.i32 } });
+      standIn = table.px_sched_gettid;
+    });
+    loadBeforeSandbox(() => {
+      throw new Error("left for the first use to report");
+    });
+    expect(loaded).toBe(0);
+    expect(() => openDeclaredShims()).not.toThrow();
+    expect(loaded).toBe(1);
+    // Opened by the same call: the stand-in was replaced by the native function.
+    expect(table.px_sched_gettid).not.toBe(standIn);
+    expect(table.px_sched_gettid()).toBeGreaterThan(0);
+    // A loader runs once, however often the shims are opened.
+    openDeclaredShims();
+    expect(loaded).toBe(1);
   });
 });

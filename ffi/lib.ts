@@ -17,6 +17,13 @@
  */
 import { dlopen, type FFIFunction, type Library } from "bun:ffi";
 
+const encoder = new TextEncoder();
+
+/** A NUL-terminated UTF-8 copy of `s`, for C string arguments. */
+export function cstring(s: string): Uint8Array {
+  return encoder.encode(`${s}\0`);
+}
+
 export type ShimName = "memfd" | "fdpass" | "uring" | "sandbox" | "sched" | "videoconvert" | "fileio";
 
 /**
@@ -84,7 +91,8 @@ export function openShim<Fns extends Record<string, FFIFunction>>(name: ShimName
   }
 }
 
-/** The open functions of every table lazyShim made, for openDeclaredShims. */
+/** What openDeclaredShims runs: the open function of every table lazyShim made, and the
+ * loaders given to loadBeforeSandbox. */
 const declared: (() => void)[] = [];
 
 /**
@@ -128,12 +136,33 @@ export function lazyShim<Fns extends Record<string, FFIFunction>>(name: ShimName
 
 /**
  * Opens now every table lazyShim has made so far (those of the ffi/ modules imported so far),
- * as they were opened before start-up made them lazy. For a process about to restrict itself:
- * dlopen needs system calls a seccomp filter refuses (ffi/sandbox.ts installSeccomp calls this
- * first). A shim that cannot be opened is skipped; its table's first call reports why.
+ * as they were opened before start-up made them lazy, and runs the loaders given to
+ * loadBeforeSandbox (tables the modules they load declare are opened too). For a process about
+ * to restrict itself: dlopen, and reading a module's file, need system calls a seccomp filter
+ * refuses (ffi/sandbox.ts installSeccomp calls this first). A shim that cannot be opened is
+ * skipped; its table's first call reports why.
  */
 export function openDeclaredShims(): void {
-  for (const open of declared) open();
+  // An index loop: a loader's modules append their own tables while this runs.
+  for (let i = 0; i < declared.length; i++) declared[i]!();
+}
+
+/**
+ * Registers code that is loaded on first use (a `require` in a function) but that a sandboxed
+ * process may still need: openDeclaredShims runs `load` before the sandbox shuts file access.
+ * A load that fails is left for the first use to report.
+ */
+export function loadBeforeSandbox(load: () => void): void {
+  let done = false;
+  declared.push(() => {
+    if (done) return;
+    done = true;
+    try {
+      load();
+    } catch {
+      // the first use reports it
+    }
+  });
 }
 
 /**

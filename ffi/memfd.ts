@@ -12,7 +12,7 @@
  */
 import { FFIType as T, type Pointer } from "bun:ffi";
 import { check } from "./errno.ts";
-import { lazyShim } from "./lib.ts";
+import { cstring, lazyShim } from "./lib.ts";
 
 /** The memfd shim's symbol table: unchecked native calls (-errno results), for tests and ffi/. */
 export const raw = lazyShim("memfd", {
@@ -50,12 +50,8 @@ export const Prot = {
 /** The page size mappings are rounded to. */
 export const PAGE_SIZE = 4096;
 
-const encoder = new TextEncoder();
-
-/** A NUL-terminated UTF-8 copy of `s`, for C string arguments. */
-export function cstring(s: string): Uint8Array {
-  return encoder.encode(`${s}\0`);
-}
+// C string arguments: one helper for every shim (ffi/lib.ts), kept importable from here.
+export { cstring };
 
 /** Creates a memfd (close-on-exec, sealing allowed) named `name` (shown in /proc/<pid>/fd). */
 export function memfdCreate(name: string): number {

@@ -16,8 +16,7 @@
  */
 import { FFIType as T } from "bun:ffi";
 import { check, ErrnoError } from "./errno.ts";
-import { lazyShim, openDeclaredShims } from "./lib.ts";
-import { cstring } from "./memfd.ts";
+import { cstring, lazyShim, openDeclaredShims } from "./lib.ts";
 
 /** The sandbox shim's symbol table: unchecked native calls (-errno results). */
 export const raw = lazyShim("sandbox", {

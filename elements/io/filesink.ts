@@ -44,9 +44,9 @@ import { PropertyError, Type, type Static } from "../../src/graph/properties.ts"
 import { Sink } from "../../src/graph/sink.ts";
 import { errnoName } from "../../ffi/errno.ts";
 import * as fileio from "../../ffi/fileio.ts";
-import { Op, Sqe } from "../../ffi/uring.ts";
 import { RangeCopy } from "./range-copy.ts";
-import { chooseEngine, DEFAULT_QUEUE_DEPTH, IO_MODES, type IoMode, MAX_QUEUE_DEPTH, UringIo } from "./uring-io.ts";
+import { DEFAULT_QUEUE_DEPTH, IO_MODES, type IoMode, MAX_QUEUE_DEPTH, uringIo } from "./io-mode.ts";
+import type { UringIo } from "./uring-io.ts";
 
 const Props = Type.Object({
   location: Type.String({ default: "", description: "Path of the file to write" }),
@@ -140,7 +140,7 @@ export class FileSink extends Sink<P> {
 
   /** Decides the engine for writes from memory once per prepare (see the header). */
   #chooseEngine(): "io-uring" | "sync" {
-    return (this.#engine ??= chooseEngine(this.props.ioMode as IoMode, this.#fd, this.ctx?.bus, this.name));
+    return (this.#engine ??= uringIo().chooseEngine(this.props.ioMode as IoMode, this.#fd, this.ctx?.bus, this.name));
   }
 
   /** The ring for writes from memory, set up on first use; null when writing synchronously. */
@@ -151,7 +151,7 @@ export class FileSink extends Sink<P> {
     const cap = this.props.queueDepth + 1;
     let io: UringIo;
     try {
-      io = new UringIo(cap);
+      io = new (uringIo().UringIo)(cap);
     } catch (err) {
       // The probe passed but this ring was refused (a limit on locked memory, a sandbox
       // applied since): write synchronously rather than fail the stream, unless asked for.
@@ -218,7 +218,7 @@ export class FileSink extends Sink<P> {
     this.#bufs[i] = mine;
     this.#offs[i] = at;
     this.#done[i] = 0;
-    io.ring.prepRw(Op.WRITE, this.#fd, mine.data, n, at, i, Sqe.ASYNC);
+    io.prepWrite(this.#fd, mine.data, n, at, i);
     io.ring.submit();
     this.#reap(io);
     // Queue full: wait in the kernel for the oldest write. A buffered write to a file takes
@@ -276,7 +276,7 @@ export class FileSink extends Sink<P> {
       // Short write (rare: a signal, a full quota): write the rest at the right offset.
       const doneBytes = (this.#done[i] = this.#done[i]! + res);
       const rest = buf.data.subarray(doneBytes);
-      this.#io.ring.prepRw(Op.WRITE, this.#fd, rest, rest.byteLength, this.#offs[i]! + doneBytes, i, Sqe.ASYNC);
+      this.#io.prepWrite(this.#fd, rest, rest.byteLength, this.#offs[i]! + doneBytes, i);
       this.#io.ring.submit();
       return;
     }

@@ -37,8 +37,8 @@ import { MappedFile } from "../../src/memory/file-memory.ts";
 import { Flow } from "../../src/flow.ts";
 import { errnoName } from "../../ffi/errno.ts";
 import * as fileio from "../../ffi/fileio.ts";
-import { Op } from "../../ffi/uring.ts";
-import { chooseEngine, IO_MODES, type IoMode, MAX_QUEUE_DEPTH, UringIo } from "./uring-io.ts";
+import { IO_MODES, type IoMode, MAX_QUEUE_DEPTH, uringIo } from "./io-mode.ts";
+import type { UringIo } from "./uring-io.ts";
 
 /**
  * Bytes per buffer by default. GStreamer's filesrc reads 4 KiB blocks; at that size a copy is
@@ -150,7 +150,7 @@ export class FileSrc extends Source<P> {
         this.#fd = fd;
         return;
       }
-      const engine = chooseEngine(p.ioMode as IoMode, this.#fd, this.ctx?.bus, this.name);
+      const engine = uringIo().chooseEngine(p.ioMode as IoMode, this.#fd, this.ctx?.bus, this.name);
       // Enough slots for the reads in flight, the buffer being delivered and what downstream
       // holds (a filesink's writes in flight), without pre-faulting more memory than that needs.
       const slots = Math.min(MAX_POOL_SLOTS, Math.max(MIN_POOL_SLOTS, p.queueDepth + 6, Math.floor(POOL_BYTES / this.#blocksize)));
@@ -162,7 +162,7 @@ export class FileSrc extends Source<P> {
         this.#bufs = new Array(cap).fill(null);
         this.#offs = new Float64Array(cap);
         this.#res = new Int32Array(cap);
-        this.#io = new UringIo(cap);
+        this.#io = new (uringIo().UringIo)(cap);
       }
     } catch (err) {
       this.unprepare();
@@ -303,7 +303,7 @@ export class FileSrc extends Source<P> {
     this.#bufs[i] = buf;
     this.#offs[i] = off;
     this.#res[i] = PENDING;
-    io.ring.prepRw(Op.READ, this.#fd, buf.data, buf.data.byteLength, off, seq);
+    io.prepRead(this.#fd, buf.data, buf.data.byteLength, off, seq);
   }
 
   #reap(io: UringIo): void {

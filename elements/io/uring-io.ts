@@ -1,6 +1,7 @@
 /**
  * The io_uring plumbing that filesrc and filesink share: choosing the I/O engine, and waiting
- * for completions on the event loop without blocking it.
+ * for completions on the event loop without blocking it. Loaded on first use, through
+ * elements/io/io-mode.ts's `uringIo()` (mapped reads and kernel copies never need it).
  *
  * Engine. `io-mode=auto` (the default) uses io_uring when this process can set one up and the
  * file supports positioned I/O (a regular file or a block device); otherwise it falls back to
@@ -23,13 +24,7 @@ import * as fdpass from "../../ffi/fdpass.ts";
 import * as fileio from "../../ffi/fileio.ts";
 import * as memfd from "../../ffi/memfd.ts";
 import * as uring from "../../ffi/uring.ts";
-
-export type IoMode = "auto" | "io-uring" | "sync";
-export const IO_MODES: IoMode[] = ["auto", "io-uring", "sync"];
-/** Default reads/writes kept in flight by filesrc/filesink. */
-export const DEFAULT_QUEUE_DEPTH = 4;
-/** Upper bound on the queue-depth property. */
-export const MAX_QUEUE_DEPTH = 256;
+import type { IoMode } from "./io-mode.ts";
 
 let fallbackReported = false;
 
@@ -82,6 +77,16 @@ export class UringIo {
   constructor(entries: number) {
     this.ring = new uring.Ring(entries);
     this.done = new uring.Completions(Math.min(entries, 64));
+  }
+
+  /** Queues a read of `len` bytes at `offset` into `buf`; false when the queue is full. */
+  prepRead(fd: number, buf: Uint8Array, len: number, offset: number, userData: number): boolean {
+    return this.ring.prepRw(uring.Op.READ, fd, buf, len, offset, userData);
+  }
+
+  /** Queues a write, run on the kernel's workers (Sqe.ASYNC); false when the queue is full. */
+  prepWrite(fd: number, buf: Uint8Array, len: number, offset: number, userData: number): boolean {
+    return this.ring.prepRw(uring.Op.WRITE, fd, buf, len, offset, userData, uring.Sqe.ASYNC);
   }
 
   /**

@@ -3,7 +3,10 @@
  * of options it was not given. Each case runs in a fresh `bun` process (the test runner shares
  * its module registry across files) and lists the modules loaded after the run.
  */
-import { describe, expect, test } from "bun:test";
+import { afterAll, describe, expect, test } from "bun:test";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 
 const LAUNCH = new URL("./launch.ts", import.meta.url).pathname;
 
@@ -37,4 +40,31 @@ describe("parallax launch start-up", () => {
     expect(loadedOf(r.modules)).toContain("src/scheduling/config.ts");
     expect(loadedOf(r.modules)).toContain("src/isolation/options.ts");
   }, 30_000);
+
+  describe("file elements", () => {
+    const dir = mkdtempSync(join(tmpdir(), "px-launch-"));
+    afterAll(() => rmSync(dir, { recursive: true, force: true }));
+    const input = join(dir, "in.bin");
+    const bytes = new Uint8Array(256 * 1024).map((_, i) => (i * 7) & 0xff);
+    writeFileSync(input, bytes);
+    const ENGINE_MODULES = ["elements/io/uring-io.ts", "ffi/uring.ts", "ffi/fdpass.ts", "ffi/memfd.ts"];
+    const engineOf = (modules: string[]) => ENGINE_MODULES.filter((m) => modules.some((p) => p.endsWith(m)));
+
+    test("a copy of a regular file (mapped reads, kernel copy) loads no io_uring, fdpass or memfd code", () => {
+      const out = join(dir, "mapped.bin");
+      const r = loadedBy(["-q", `filesrc location=${input} ! filesink location=${out}`]);
+      expect(r.code).toBe(0);
+      expect(r.modules.some((p) => p.endsWith("elements/io/filesink.ts"))).toBe(true);
+      expect(engineOf(r.modules)).toEqual([]);
+      expect(readFileSync(out)).toEqual(Buffer.from(bytes));
+    }, 30_000);
+
+    test("reads from memory (use-mmap=false) load the engine on first use", () => {
+      const out = join(dir, "read.bin");
+      const r = loadedBy(["-q", `filesrc location=${input} use-mmap=false ! filesink location=${out}`]);
+      expect(r.code).toBe(0);
+      expect(engineOf(r.modules)).toContain("elements/io/uring-io.ts");
+      expect(readFileSync(out)).toEqual(Buffer.from(bytes));
+    }, 30_000);
+  });
 });

@@ -16,7 +16,7 @@
  * port it needs, and the supervisor would hand it a socket already connected or bound there.
  */
 import * as fileio from "../../ffi/fileio.ts";
-import * as memfd from "../../ffi/memfd.ts";
+import type * as MemfdModule from "../../ffi/memfd.ts";
 import type { Element } from "../graph/element.ts";
 
 export type GrantMode = "read" | "write" | "append";
@@ -25,6 +25,10 @@ export type Grant = { element: string; path: string; mode: GrantMode };
 export type AuthorityProvider = (props: Record<string, unknown>) => { path: string; mode: GrantMode }[];
 
 const providers = new Map<string, AuthorityProvider>();
+
+/** ffi/memfd.ts (for dup), loaded only in an element host that holds grants: a file pipeline
+ * in the application's process opens its files itself and does not load it. */
+const memfd = () => require("../../ffi/memfd.ts") as typeof MemfdModule;
 
 /** node:path's resolve, loaded when first needed (isolation only): loading node:path costs a
  * compiled launch ≈2.5 ms of start-up, and an in-process file pipeline never needs it. */
@@ -85,7 +89,7 @@ export function markSandboxed(): void {
 export function clearGrants(): void {
   for (const l of granted.values()) for (const g of l) {
     try {
-      memfd.close(g.fd);
+      fileio.close(g.fd);
     } catch {
       // already closed
     }
@@ -126,7 +130,7 @@ export function openFile(path: string, flags: number = fileio.O.RDONLY, mode = 0
   if (held !== undefined) {
     const write = wantsWrite(flags);
     const g = held.find((h) => (write ? h.mode !== "read" : h.mode === "read"));
-    if (g) return memfd.dup(g.fd);
+    if (g) return memfd().dup(g.fd);
   }
   try {
     return fileio.open(path, flags, mode);
