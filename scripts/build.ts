@@ -5,7 +5,7 @@
  *    The io_uring shim links liburing statically when `liburing.a` is installed, so the shim
  *    (and the compiled executable that embeds it) does not need liburing at run time; it falls
  *    back to the shared `-luring` otherwise.
- * 2. Unless `--shims-only` is given, compiles `bin/parallax.ts` into the single executable
+ * 2. Unless `--shims-only` is given, compiles `bin/parallax.ts` into the executable
  *    `dist/parallax-runtime` with `bun build --compile`, and the launcher
  *    csrc/launcher/launcher.c into `dist/parallax`, the command to run: it starts the
  *    executable beside it with the JavaScriptCore options it needs (see launcher.c; the two
