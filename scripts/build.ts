@@ -20,11 +20,13 @@
  *    less of the executable (measured on s0: 1.2 MiB less RSS; the time saved is within the
  *    noise). If recording fails, the first build is kept (with a warning).
  *
- * Usage: `bun run build` (shims + executable), `bun run build:shims` (shims only).
+ * Usage: `bun run build` (shims + executable), `bun run build:shims` (shims only);
+ * `--outfile PATH` puts the launcher at PATH and the executable at PATH-runtime instead of
+ * dist/ (test/compiled.test.ts builds into a temporary directory).
  * Exits non-zero on the first failure, printing the compiler's output.
  */
 import { existsSync, mkdirSync, readdirSync, rmSync } from "node:fs";
-import { join, resolve } from "node:path";
+import { dirname, join, resolve } from "node:path";
 
 const ROOT = resolve(import.meta.dir, "..");
 const CSRC = join(ROOT, "csrc");
@@ -32,7 +34,7 @@ const BUILD = join(ROOT, "build");
 const ENTRY = join(ROOT, "bin", "parallax.ts");
 const WORKER_ENTRY = join(ROOT, "src", "scheduling", "worker.ts");
 /** The command: the launcher, which starts RUNTIME (csrc/launcher/launcher.c). */
-const OUTFILE = join(ROOT, "dist", "parallax");
+const OUTFILE = resolve(outfileArgument() ?? join(ROOT, "dist", "parallax"));
 /** The compiled executable; the launcher finds it by appending "-runtime" to its own path. */
 const RUNTIME = `${OUTFILE}-runtime`;
 const LAUNCHER_SOURCE = join(CSRC, "launcher", "launcher.c");
@@ -58,6 +60,11 @@ const CFLAGS = ["-O2", "-fPIC", "-shared", "-Wall", "-Werror"];
 /** The launcher is built without the C library (see launcher.c), so gcc must not call into it. */
 export const LAUNCHER_CFLAGS = ["-O2", "-Wall", "-Werror", "-static", "-nostdlib", "-fno-stack-protector", "-fno-builtin", "-fno-tree-loop-distribute-patterns"];
 const STATIC_LIBURING = "/usr/lib/x86_64-linux-gnu/liburing.a";
+
+function outfileArgument(): string | undefined {
+  const at = process.argv.indexOf("--outfile");
+  return at >= 0 ? process.argv[at + 1] : undefined;
+}
 
 /** Extra linker arguments per shim (by file stem). */
 function linkArgs(shim: string): string[] {
@@ -139,7 +146,7 @@ function buildExecutable(): void {
     console.log(`skipping the executable: ${ENTRY} does not exist yet`);
     return;
   }
-  mkdirSync(join(ROOT, "dist"), { recursive: true });
+  mkdirSync(dirname(OUTFILE), { recursive: true });
   compile([]);
   buildLauncher();
   const profiles = recordStartUp();
