@@ -22,7 +22,8 @@
  *
  * Usage: `bun run build` (shims + executable), `bun run build:shims` (shims only);
  * `--outfile PATH` puts the launcher at PATH and the executable at PATH-runtime instead of
- * dist/ (test/compiled.test.ts builds into a temporary directory).
+ * dist/, and `--executable-only` leaves the shims in build/ as they are (test/compiled.test.ts
+ * builds into a temporary directory with both: the test process has those shims open).
  * Exits non-zero on the first failure, printing the compiler's output.
  */
 import { existsSync, mkdirSync, readdirSync, rmSync } from "node:fs";
@@ -154,6 +155,6 @@ function buildExecutable(): void {
 }
 
 if (import.meta.main) {
-  buildShims();
+  if (!process.argv.includes("--executable-only")) buildShims();
   if (!process.argv.includes("--shims-only")) buildExecutable();
 }
