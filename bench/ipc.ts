@@ -5,6 +5,8 @@
  *
  *   bun bench/ipc.ts [--rounds 5] [--scale 1] [--exe dist/parallax]
  *
+ * `bun run bench:peer` runs the same measurement (measureIpc) for its rows g1 and g2.
+ *
  * Each round starts the producer, waits for its socket to appear, starts the consumer, and
  * times from the consumer's start until both processes have exited. buffers/s is reported on
  * that wall time, and net of start-up, connection and teardown: each round also runs the same
@@ -23,24 +25,20 @@ import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { args, flagOr as flag } from "./flags.ts";
 
-const ROUNDS = Number(flag("--rounds", "5"));
-const SCALE = Number(flag("--scale", "1"));
-const ROOT = resolve(import.meta.dir, "..");
-const EXE = args.includes("--exe") ? [resolve(flag("--exe", ""))] : [process.execPath, join(ROOT, "bin/parallax.ts")];
-const DIR = join(tmpdir(), "parallax-bench-ipc");
-mkdirSync(DIR, { recursive: true });
-
 type Side = { producer: (p: string, n: number) => string[]; consumer: (p: string) => string[]; mustSucceed: boolean };
 /** Buffers in the short run that measures fixed costs. */
-const SMALL_N = 10;
-type Case = { id: string; size: number; n: number };
+export const SMALL_N = 10;
+type Case = { id: "g1" | "g2"; what: string; size: number; n: number };
+export type Tool = "gstreamer" | "parallax";
 
-const CASES: Case[] = [
-  { id: "g1", size: 1 << 20, n: Math.round(20_000 * SCALE) },
-  { id: "g2", size: 4096, n: Math.round(300_000 * SCALE) },
-];
+function cases(scale: number): Case[] {
+  return [
+    { id: "g1", what: "fakesrc 1 MiB ! ipcsink ‖ ipcsrc ! fakesink (GStreamer: shmsink ‖ shmsrc)", size: 1 << 20, n: Math.round(20_000 * scale) },
+    { id: "g2", what: "the same with 4 KiB buffers", size: 4096, n: Math.round(300_000 * scale) },
+  ];
+}
 
-function sides(c: Case): Record<"gstreamer" | "parallax", Side> {
+function sides(c: Case, exe: string[]): Record<Tool, Side> {
   return {
     gstreamer: {
       producer: (p, n) => ["gst-launch-1.0", "-q", "fakesrc", `num-buffers=${n}`, "sizetype=fixed", `sizemax=${c.size}`, "!", "shmsink", `socket-path=${p}`, `shm-size=${c.size * 64}`, "wait-for-connection=true", "sync=false"],
@@ -48,8 +46,8 @@ function sides(c: Case): Record<"gstreamer" | "parallax", Side> {
       mustSucceed: false,
     },
     parallax: {
-      producer: (p, n) => [...EXE, "launch", "-q", `fakesrc num-buffers=${n} sizetype=fixed sizemax=${c.size} ! ipcsink path=${p}`],
-      consumer: (p) => [...EXE, "launch", "-q", `ipcsrc path=${p} ! fakesink`],
+      producer: (p, n) => [...exe, "launch", "-q", `fakesrc num-buffers=${n} sizetype=fixed sizemax=${c.size} ! ipcsink path=${p}`],
+      consumer: (p) => [...exe, "launch", "-q", `ipcsrc path=${p} ! fakesink`],
       mustSucceed: true,
     },
   };
@@ -88,31 +86,62 @@ async function once(side: Side, path: string, n: number): Promise<number> {
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 
-const rows: string[] = [];
-for (const c of CASES) {
-  const s = sides(c);
-  const res: Record<string, { wall: number[]; su: number[] }> = { gstreamer: { wall: [], su: [] }, parallax: { wall: [], su: [] } };
-  for (let r = 0; r < ROUNDS; r++) {
-    for (const name of r % 2 === 0 ? (["gstreamer", "parallax"] as const) : (["parallax", "gstreamer"] as const)) {
-      res[name]!.wall.push(await once(s[name], join(DIR, `${c.id}-${name}.sock`), c.n));
-      res[name]!.su.push(await once(s[name], join(DIR, `${c.id}-${name}.sock`), SMALL_N));
+/** One tool's side of a case: the times of every round (ms), and buffers/s from their medians. */
+export type IpcSide = { wallMs: number[]; smallMs: number[]; rate: number; netRate: number };
+export type IpcResult = { id: Case["id"]; what: string; size: number; n: number; sides: Partial<Record<Tool, IpcSide>> };
+
+/**
+ * Runs g1 and g2 (those of `ids`) `rounds` times each, alternating the tools round by round;
+ * `exe` is the parallax command (the compiled executable, or bun and bin/parallax.ts). `tools`
+ * leaves GStreamer out when it is not installed.
+ */
+export async function measureIpc(opts: { rounds: number; scale: number; exe: string[]; ids?: readonly string[]; tools?: readonly Tool[]; log?: (line: string) => void }): Promise<IpcResult[]> {
+  const dir = join(tmpdir(), "parallax-bench-ipc");
+  mkdirSync(dir, { recursive: true });
+  const tools = opts.tools ?? (["gstreamer", "parallax"] as const);
+  const results: IpcResult[] = [];
+  try {
+    for (const c of cases(opts.scale)) {
+      if (opts.ids && !opts.ids.includes(c.id)) continue;
+      const s = sides(c, opts.exe);
+      const runs: Partial<Record<Tool, { wall: number[]; small: number[] }>> = {};
+      for (const t of tools) runs[t] = { wall: [], small: [] };
+      for (let r = 0; r < opts.rounds; r++) {
+        for (const name of r % 2 === 0 ? tools : [...tools].reverse()) {
+          runs[name]!.wall.push(await once(s[name], join(dir, `${c.id}-${name}.sock`), c.n));
+          runs[name]!.small.push(await once(s[name], join(dir, `${c.id}-${name}.sock`), SMALL_N));
+        }
+        opts.log?.(`${c.id} round ${r + 1}/${opts.rounds}`);
+      }
+      const result: IpcResult = { id: c.id, what: c.what, size: c.size, n: c.n, sides: {} };
+      for (const t of tools) {
+        const { wall, small } = runs[t]!;
+        const w = median(wall);
+        result.sides[t] = { wallMs: wall, smallMs: small, rate: c.n / (w / 1000), netRate: (c.n - SMALL_N) / (Math.max(1, w - median(small)) / 1000) };
+      }
+      results.push(result);
     }
-    process.stderr.write(`${c.id} round ${r + 1}/${ROUNDS}\n`);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
   }
-  const rate = (name: string, net: boolean) => {
-    const wall = median(res[name]!.wall);
-    if (!net) return c.n / (wall / 1000);
-    return (c.n - SMALL_N) / (Math.max(1, wall - median(res[name]!.su)) / 1000);
-  };
+  return results;
+}
+
+if (import.meta.main) {
+  const rounds = Number(flag("--rounds", "5"));
+  const root = resolve(import.meta.dir, "..");
+  const exe = args.includes("--exe") ? [resolve(flag("--exe", ""))] : [process.execPath, join(root, "bin/parallax.ts")];
+  const results = await measureIpc({ rounds, scale: Number(flag("--scale", "1")), exe, log: (l) => process.stderr.write(`${l}\n`) });
   const fmt = (x: number) => (x >= 1e6 ? `${(x / 1e6).toFixed(2)} M` : `${(x / 1e3).toFixed(1)} k`);
-  for (const name of ["gstreamer", "parallax"]) {
-    rows.push(
-      `| ${c.id} ${c.size === 4096 ? "4 KiB" : "1 MiB"} × ${c.n} | ${name} | ${median(res[name]!.wall).toFixed(0)} | ${median(res[name]!.su).toFixed(0)} | ${fmt(rate(name, false))}/s | ${fmt(rate(name, true))}/s | ${name === "parallax" ? `${(rate("parallax", false) / rate("gstreamer", false)).toFixed(2)}× / ${(rate("parallax", true) / rate("gstreamer", true)).toFixed(2)}×` : ""} |`,
-    );
+  console.log(`\nTwo processes, producer ‖ consumer (${rounds} rounds, medians)\n`);
+  console.log(`| case | side | wall ms | wall ms with ${SMALL_N} buffers | buffers/s (wall) | buffers/s (net) | Parallax ÷ GStreamer (wall / net) |`);
+  console.log("|---|---|---|---|---|---|---|");
+  for (const r of results) {
+    const g = r.sides.gstreamer!;
+    const px = r.sides.parallax!;
+    for (const [name, side] of [["gstreamer", g], ["parallax", px]] as const) {
+      const ratio = name === "parallax" ? `${(px.rate / g.rate).toFixed(2)}× / ${(px.netRate / g.netRate).toFixed(2)}×` : "";
+      console.log(`| ${r.id} ${r.size === 4096 ? "4 KiB" : "1 MiB"} × ${r.n} | ${name} | ${median(side.wallMs).toFixed(0)} | ${median(side.smallMs).toFixed(0)} | ${fmt(side.rate)}/s | ${fmt(side.netRate)}/s | ${ratio} |`);
+    }
   }
 }
-console.log(`\nTwo processes, producer ‖ consumer (${ROUNDS} rounds, medians)\n`);
-console.log(`| case | side | wall ms | wall ms with ${SMALL_N} buffers | buffers/s (wall) | buffers/s (net) | Parallax ÷ GStreamer (wall / net) |`);
-console.log("|---|---|---|---|---|---|---|");
-for (const r of rows) console.log(r);
-rmSync(DIR, { recursive: true, force: true });

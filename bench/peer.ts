@@ -12,7 +12,9 @@
  * For each case: buffers/s (or bytes/s) net of start-up (the s0 time of the same tool, measured
  * in the same run), the median over the repetitions, the ratio Parallax ÷ GStreamer, and peak
  * RSS of each. Start-up itself is case s0, repeated at least S0_REPS times: one launch takes
- * ≈ 30 ms, and with a handful of them run-to-run noise decides the ratio either way.
+ * ≈ 30 ms, and with a handful of them run-to-run noise decides the ratio either way. g1 and g2
+ * (two processes: ipcsink ‖ ipcsrc against shmsink ‖ shmsrc) are bench/ipc.ts's measurement,
+ * run --reps rounds, net of start-up, connection and teardown.
  */
 import { existsSync, mkdirSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -20,6 +22,7 @@ import { join } from "node:path";
 import { registry } from "../src/index.ts";
 import { parseLaunch } from "../src/launch/index.ts";
 import { args, flag } from "./flags.ts";
+import { measureIpc, SMALL_N } from "./ipc.ts";
 
 type Case = {
   id: string;
@@ -240,6 +243,34 @@ for (const c of CASES) {
   if (c.unit === "bytes") rmSync(OUT, { force: true });
 }
 
+// g1, g2: two processes, ipcsink ‖ ipcsrc against shmsink ‖ shmsrc, measured as bench/ipc.ts
+// measures them (each round also runs the pair with SMALL_N buffers): rates net of start-up,
+// connection and teardown, like the other rows' net of s0.
+const ipcIds = ["g1", "g2"].filter((id) => !ONLY || ONLY.includes(id));
+if (ipcIds.length > 0) {
+  const exe = PX ? [PX] : [process.execPath, new URL("../bin/parallax.ts", import.meta.url).pathname];
+  const results = await measureIpc({ rounds: REPS, scale: SCALE, exe, ids: ipcIds, tools: gst ? ["gstreamer", "parallax"] : ["parallax"] });
+  for (const r of results) {
+    const side = (x: (typeof r.sides)["parallax"]) => (x ? { rate: x.netRate, seconds: x.wallMs.map((ms) => ms / 1000), rssMiB: NaN } : null);
+    const px = side(r.sides.parallax);
+    const gs = side(r.sides.gstreamer);
+    const ratio = px && gs ? px.rate / gs.rate : null;
+    const wallRatio = r.sides.parallax && r.sides.gstreamer ? r.sides.parallax.rate / r.sides.gstreamer.rate : null;
+    rows.push({
+      id: r.id,
+      what: r.what,
+      unit: "buffers",
+      n: r.n,
+      parallax: px,
+      gstreamer: gs,
+      ratio,
+      target: 2,
+      met: ratio !== null && ratio >= 2,
+      note: `net of a ${SMALL_N}-buffer run of the same pair${wallRatio === null ? "" : `; on wall time ${wallRatio.toFixed(2)}×`}`,
+    });
+  }
+}
+
 const fmt = (r: Row, v: number | undefined) => {
   if (v === undefined || !Number.isFinite(v)) return "—";
   if (r.unit === "ms") return `${v.toFixed(1)} ms`;
@@ -250,7 +281,8 @@ console.log(`| id | pipeline | Parallax | GStreamer | ratio | target | RSS px / 
 console.log(`|---|---|---|---|---|---|---|`);
 for (const r of rows) {
   const ratio = r.ratio === null ? "—" : `${r.ratio.toFixed(2)}×${r.met === false ? " ✗" : r.target ? " ✓" : ""}`;
-  const rss = r.parallax ? `${r.parallax.rssMiB.toFixed(0)} / ${r.gstreamer?.rssMiB.toFixed(0) ?? "—"}` : "—";
+  const mib = (v: number | undefined) => (v !== undefined && Number.isFinite(v) ? v.toFixed(0) : "—");
+  const rss = r.parallax ? `${mib(r.parallax.rssMiB)} / ${mib(r.gstreamer?.rssMiB)}` : "—";
   const extra = r.other ? ` (${r.other.name}: ${fmt(r, r.other.rate)}; Parallax ÷ ${r.other.name} ${r.parallax ? (r.parallax.rate / r.other.rate).toFixed(2) : "—"}×)` : "";
   console.log(
     `| ${r.id} | ${r.what} | ${r.parallax ? fmt(r, r.parallax.rate) : r.note ?? "—"} | ${fmt(r, r.gstreamer?.rate)}${extra} | ${ratio} | ${r.target ?? ""} | ${rss} |`,
