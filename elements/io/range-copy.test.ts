@@ -47,13 +47,18 @@ function target(fd: number) {
   return { t, log };
 }
 
-test("a whole file of untouched buffers goes out in one copy per run; written buffers are written", () => {
-  const out = join(dir, "out.bin");
+/** A RangeCopy into a fresh output file `name`, over the mapped input. */
+function copyInto(name: string, opts: ConstructorParameters<typeof RangeCopy>[1] = SMALL) {
+  const out = join(dir, name);
   const ofd = openSync(out, "w");
   const { t, log } = target(ofd);
-  const rc = new RangeCopy(t, SMALL);
+  const rc = new RangeCopy(t, opts);
   const f = new MappedFile(openSync(input, "r"));
-  const size = f.size();
+  return { out, ofd, log, rc, f, size: f.size() };
+}
+
+test("a whole file of untouched buffers goes out in one copy per run; written buffers are written", () => {
+  const { out, ofd, log, rc, f, size } = copyInto("out.bin");
   const bs = 256 * 1024 + 8; // not page-aligned: runs share edge pages with neighbours
   const expected = new Uint8Array(content);
   let k = 0;
@@ -89,12 +94,7 @@ test("a whole file of untouched buffers goes out in one copy per run; written bu
 test("runs start small and double; close() waits for runs being copied, then stops the helper thread", () => {
   const copiers = () => threadsNamed("px-copier");
   const before = copiers();
-  const out = join(dir, "out-close.bin");
-  const ofd = openSync(out, "w");
-  const { t, log } = target(ofd);
-  const rc = new RangeCopy(t, SMALL);
-  const f = new MappedFile(openSync(input, "r"));
-  const size = f.size();
+  const { out, ofd, log, rc, f, size } = copyInto("out-close.bin");
   const bs = 1 << 20;
   const sizes: number[] = [];
   let last = 0;
@@ -120,13 +120,8 @@ test("runs start small and double; close() waits for runs being copied, then sto
 });
 
 test("a run whose first buffer is older than the age bound goes at the next buffer, full or not", () => {
-  const out = join(dir, "age.bin");
-  const ofd = openSync(out, "w");
-  const { t, log } = target(ofd);
   let clock = 1000;
-  const rc = new RangeCopy(t, { runBytes: RUN, firstRunBytes: RUN, maxAgeMs: 50, now: () => clock });
-  const f = new MappedFile(openSync(input, "r"));
-  const size = f.size();
+  const { out, ofd, log, rc, f, size } = copyInto("age.bin", { runBytes: RUN, firstRunBytes: RUN, maxAgeMs: 50, now: () => clock });
   const add = (o: number) => {
     const b = f.slice(o, 4096, size);
     expect(rc.add(ofd, b, o)).toBe(Flow.OK);
